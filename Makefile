@@ -1,0 +1,66 @@
+# Nära — every set-up step lives here; `make run` and `make test` work on a fresh clone.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app app
+export FLASK_APP := app
+
+.PHONY: run test install install-test vendor translations migrate seed lint bench i18n-update e2e unit chromium clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+.stamp-install: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q ".[test]"
+	touch $@
+
+install: .stamp-install vendor translations
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+static/vendor/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+vendor: static/vendor/htmx.min.js
+
+translations: .stamp-install
+	$(BIN)/pybabel compile --statistics -d translations
+
+i18n-update: .stamp-install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -N --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile --statistics -d translations
+
+migrate: install
+	$(FLASK) db-upgrade
+
+seed: migrate
+	$(FLASK) demo-seed
+
+run: seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: .stamp-install
+	$(BIN)/ruff check .
+
+# pytest exits 5 when it collected nothing; that is a failure here, never a pass.
+test: install chromium lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
+
+unit: install
+	$(BIN)/python -m pytest -m "not e2e" -q
+
+e2e: install chromium
+	$(BIN)/python -m pytest -m e2e -q
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .stamp-* instance

@@ -1,0 +1,105 @@
+"""Nära's front door: configuration, extensions, blueprints and CLI commands."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+ROOT = Path(__file__).resolve().parent
+
+
+class Config:
+    """Read from the environment once, with safe defaults for a local machine."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        env = dict(os.environ if env is None else env)
+        self.NARA_ENV = env.get("NARA_ENV", "development")
+        self.SECRET_KEY = env.get("SECRET_KEY", DEFAULT_SECRET)
+        self.DATABASE_URL = env.get(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'nara.db'}"
+        )
+        self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", "30"))
+        self.PREFER_HTTPS = env.get("PREFER_HTTPS", "1" if self.production else "0") == "1"
+        self.BABEL_DEFAULT_LOCALE = "sv"
+        self.BABEL_DEFAULT_TIMEZONE = env.get("NARA_TIMEZONE", "Europe/Stockholm")
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") == "1"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PREFER_HTTPS
+        self.SESSION_COOKIE_NAME = "nara_session"
+        self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.SESSION_IDLE_MINUTES)
+        self.SESSION_REFRESH_EACH_REQUEST = True
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.TESTING = False
+
+    @property
+    def production(self) -> bool:
+        return self.NARA_ENV == "production"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides the environment (tests pass DATABASE_URL here)."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(Config().as_dict())
+    app.config.update(config or {})
+    if app.config["NARA_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=app.config["SESSION_IDLE_MINUTES"]
+    )
+
+    import models  # noqa: F401  (every table and access rule)
+    from models.access import use_fast_password_hashing
+    from models.db import make_engine
+    from views import auth, babel, close_db, csrf, errors, home, htmx, limiter, login_manager, pwa
+
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    app.extensions["nara_engine"] = make_engine(app.config["DATABASE_URL"])
+    if app.config.get("FAST_PASSWORD_HASHING"):
+        use_fast_password_hashing()
+
+    babel.init_app(app, locale_selector=auth.select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        from models.access import user_by_session_token
+        from views import db
+
+        return user_by_session_token(db(), token)
+
+    app.teardown_appcontext(close_db)
+    app.before_request(auth.enforce_idle_timeout)
+    errors.register(app)
+
+    for blueprint in (auth.bp, home.bp, pwa.bp):
+        app.register_blueprint(blueprint)
+
+    from views import templating
+
+    templating.register(app)
+
+    from views.cli import register_cli
+
+    register_cli(app)
+    return app

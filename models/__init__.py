@@ -1,0 +1,3 @@
+"""The domain. Importing the package loads every table and every access rule."""
+
+from models import access, demo, inbox  # noqa: F401

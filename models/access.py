@@ -1,0 +1,290 @@
+"""Users, units, roles and the one place that decides who may do what.
+
+Every view asks `ensure(session, user, action, obj)`; the rules below are the whole
+authorisation policy. A rule registered with hide=True answers "not found" when it
+refuses, so a refused user cannot learn that the object exists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.db import utcnow
+from models.errors import AccessDenied, DomainError
+
+_hasher = PasswordHasher()
+
+
+def use_fast_password_hashing() -> None:
+    """Cheap Argon2 parameters, for the test suite only (set by the TESTING config)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class Role(StrEnum):
+    staff = "staff"
+    manager = "manager"
+    admin = "admin"
+
+
+ROLE_LABELS = {Role.staff: _l("Staff"), Role.manager: _l("Manager"), Role.admin: _l("Admin")}
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=80)
+    display_name: str = Field(max_length=120)
+    password_hash: str
+    role: str = Field(default=Role.staff, max_length=16)
+    locale: str | None = Field(default=None, max_length=8)
+    active: bool = True
+    # Changes whenever the password changes or the user logs out everywhere: it is the
+    # flask-login id, so old session cookies stop working.
+    session_token: str = Field(
+        default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True, index=True
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def set_password(self, password: str) -> None:
+        if len(password) < 10:
+            raise DomainError(_l("The password must be at least 10 characters."), "password")
+        self.password_hash = _hasher.hash(password)
+        self.session_token = uuid.uuid4().hex
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def initials(self) -> str:
+        parts = self.display_name.split()
+        return "".join(p[0] for p in parts[:2]).upper() or self.username[:2].upper()
+
+
+class Membership(SQLModel, table=True):
+    """A person belongs to one or more units."""
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+
+
+class AccessLog(SQLModel, table=True):
+    """Who did what to which subject, and whether it was allowed. Append-only."""
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    subject_type: str = Field(max_length=32)
+    subject_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=48)
+    outcome: str = Field(max_length=16)  # granted | denied
+    request_id: str | None = Field(default=None, max_length=36)
+
+
+@event.listens_for(AccessLog, "before_update")
+@event.listens_for(AccessLog, "before_delete")
+def _access_log_is_append_only(*_args) -> None:
+    raise DomainError(_l("The access log cannot be changed."))
+
+
+def log_access(
+    session: Session,
+    user: User | None,
+    subject_type: str,
+    subject_id: int | None,
+    action: str,
+    outcome: str = "granted",
+    request_id: str | None = None,
+) -> AccessLog:
+    """Append one access-log row (flushed, so a failure surfaces before data is sent)."""
+    row = AccessLog(
+        user_id=user.id if user else None,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        outcome=outcome,
+        request_id=request_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- users and units -----------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str = Role.staff,
+    units: list[Unit] | None = None,
+) -> User:
+    username = username.strip().lower()
+    if not username:
+        raise DomainError(_l("A username is required."), "username")
+    if role not in Role.__members__:
+        raise DomainError(_l("Unknown role."), "role")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise DomainError(_l("That username is taken."), "username")
+    user = User(username=username, display_name=display_name.strip(), password_hash="", role=role)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    for unit in units or []:
+        session.add(Membership(user_id=user.id, unit_id=unit.id))
+    session.flush()
+    return user
+
+
+def create_unit(session: Session, name: str) -> Unit:
+    name = name.strip()
+    if not name:
+        raise DomainError(_l("A unit name is required."), "name")
+    existing = session.exec(select(Unit).where(Unit.name == name)).first()
+    if existing:
+        raise DomainError(_l("That unit already exists."), "name")
+    unit = Unit(name=name)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        _hasher.hash(password)  # same work either way: no timing oracle for usernames
+        return None
+    if not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def user_by_session_token(session: Session, token: str) -> User | None:
+    return session.exec(select(User).where(User.session_token == token)).first()
+
+
+def unit_ids(session: Session, user: User) -> set[int]:
+    rows = session.exec(select(Membership.unit_id).where(Membership.user_id == user.id))
+    return set(rows.all())
+
+
+def units_of(session: Session, user: User) -> list[Unit]:
+    stmt = (
+        select(Unit)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Unit.name)
+    )
+    return list(session.exec(stmt).all())
+
+
+def is_manager_of(session: Session, user: User, unit_id: int | None) -> bool:
+    return user.role == Role.manager and unit_id in unit_ids(session, user)
+
+
+# --- the policy ----------------------------------------------------------------------
+
+Rule = Callable[[Session, User, Any], bool]
+_RULES: dict[str, tuple[Rule, bool]] = {}
+
+
+def rule(action: str, hide: bool = False) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        if action in _RULES:
+            raise RuntimeError(f"duplicate access rule {action}")
+        _RULES[action] = (fn, hide)
+        return fn
+
+    return register
+
+
+def authorize(session: Session, user: User | None, action: str, obj: Any = None) -> bool:
+    """May `user` do `action` to `obj`? Unknown actions are refused."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    entry = _RULES.get(action)
+    if entry is None:
+        return False
+    return bool(entry[0](session, user, obj))
+
+
+def ensure(session: Session, user: User | None, action: str, obj: Any = None) -> None:
+    """Raise AccessDenied unless authorised (hidden actions become 404 in the views)."""
+    if not authorize(session, user, action, obj):
+        entry = _RULES.get(action)
+        raise AccessDenied(action, hide=entry[1] if entry else True)
+
+
+def known_actions() -> set[str]:
+    return set(_RULES)
+
+
+# Foundation rules --------------------------------------------------------------------
+
+
+@rule("inbox.view")
+def _any_signed_in(session: Session, user: User, _obj) -> bool:
+    return True
+
+
+@rule("account.update")
+def _own_account(session: Session, user: User, obj) -> bool:
+    return obj is None or obj.id == user.id
+
+
+@rule("admin.manage")
+def _admin_only(session: Session, user: User, _obj) -> bool:
+    return user.role == Role.admin
+
+
+@rule("unit.manage")
+def _manager_of_unit(session: Session, user: User, unit) -> bool:
+    return unit is not None and is_manager_of(session, user, unit.id)
+
+
+@rule("manage.any")
+def _is_manager(session: Session, user: User, _obj) -> bool:
+    return user.role == Role.manager

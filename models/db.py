@@ -1,0 +1,40 @@
+"""Engine and session plumbing: SQLite (WAL) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+
+def utcnow() -> datetime:
+    """Aware UTC timestamp; every stored time in Nära is UTC (SQLModel refuses naive ones)."""
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and secure delete."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    # seed 000: shredded working notes must not survive in freed pages.
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.close()
+
+
+def new_session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)

@@ -1,0 +1,34 @@
+"""Domain errors carry a translatable message and, when known, the field it belongs to."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. `message` is a lazy translatable string; `field` names the input."""
+
+    def __init__(self, message, field: str | None = None, **params):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.params = params
+
+    def __str__(self) -> str:  # the message with its parameters, in the current locale
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+
+class ValidationErrors(DomainError):
+    """Several field errors at once: {field: message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class AccessDenied(Exception):
+    """The access rules refused. `hide` means answer 404 so existence is not revealed."""
+
+    def __init__(self, action: str, hide: bool):
+        super().__init__(action)
+        self.action = action
+        self.hide = hide

@@ -1,0 +1,40 @@
+// Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
+
+const SW_URL = "/sw.js";
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register(SW_URL, { scope: "/" }).catch(() => {
+    // A browser without a working service worker still gets the online app.
+  });
+}
+
+function showOffline() {
+  const banner = document.getElementById("offline-banner");
+  if (banner) banner.hidden = navigator.onLine;
+}
+window.addEventListener("online", showOffline);
+window.addEventListener("offline", showOffline);
+document.addEventListener("DOMContentLoaded", showOffline);
+
+// Steppers: the − / + buttons change the number input they point at.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button.step[data-for]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.for);
+  if (!input) return;
+  const step = Number(button.dataset.step || 1);
+  const min = input.min === "" ? -Infinity : Number(input.min);
+  const max = input.max === "" ? Infinity : Number(input.max);
+  const next = Math.min(max, Math.max(min, (Number(input.value) || 0) + step));
+  input.value = String(next);
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+});
+
+// Notices (htmx error fragments) fade after a while so they never cover the composer for long.
+document.addEventListener("htmx:after:swap", () => {
+  const notice = document.getElementById("notice");
+  if (notice && notice.firstElementChild) {
+    clearTimeout(notice._timer);
+    notice._timer = setTimeout(() => { notice.replaceChildren(); }, 8000);
+  }
+});

@@ -1,0 +1,131 @@
+"""Signing in and out, the rate limit and the idle timeout."""
+
+from __future__ import annotations
+
+import time
+
+from tests.conftest import PASSWORD, html_text
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_login_page_is_swedish_by_default(client):
+    response = client.get("/login")
+    assert 'lang="sv"' in response.get_data(as_text=True)
+    assert "Logga in" in html_text(response)
+
+
+def test_login_page_follows_accept_language_when_user_has_no_setting(client):
+    response = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "Sign in" in html_text(response)
+
+
+def test_staff_member_signs_in_and_sees_inbox(client, people):
+    people.user("fia", units=["Fältgruppen"])
+    people.login("fia")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'id="main"' in response.get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_a_translated_message_and_username_kept(client, people):
+    people.user("fia")
+    response = client.post("/login", data={"username": "fia", "password": "nope"})
+    assert response.status_code == 401
+    text = html_text(response)
+    assert "Fel användarnamn eller lösenord." in text
+    assert 'value="fia"' in response.get_data(as_text=True)
+
+
+def test_sixth_login_attempt_in_a_minute_is_rate_limited(client, people):
+    people.user("fia")
+    for _ in range(5):
+        client.post("/login", data={"username": "fia", "password": "wrong"})
+    response = client.post("/login", data={"username": "fia", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "För många inloggningsförsök" in html_text(response)
+
+
+def test_rate_limit_is_per_account_so_a_colleague_can_still_sign_in(client, people):
+    people.user("fia")
+    people.user("kim")
+    for _ in range(5):
+        client.post("/login", data={"username": "fia", "password": "wrong"})
+    people.login("kim")
+    assert client.get("/").status_code == 200
+
+
+def test_logout_clears_the_session(client, people):
+    people.user("fia")
+    people.login("fia")
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_logout_without_csrf_token_is_refused(client, people):
+    people.user("fia")
+    people.login("fia")
+    response = client.post("/logout", csrf=False)
+    assert response.status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def test_idle_session_returns_to_login_with_a_notice(client, people, app):
+    people.user("fia")
+    people.login("fia")
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "reason=idle" in response.headers["Location"]
+    assert client.get("/").status_code == 302  # really signed out
+    page = client.get(response.headers["Location"])
+    assert "inaktivitet" in html_text(page)
+
+
+def test_idle_htmx_request_is_redirected_by_header_not_swapped(client, people, app):
+    people.user("fia")
+    people.login("fia")
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login")
+    assert response.get_data() == b""
+
+
+def test_next_parameter_cannot_redirect_to_another_site(client, people):
+    people.user("fia")
+    response = client.post(
+        "/login?next=https://evil.example/", data={"username": "fia", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_deactivated_user_cannot_sign_in(client, people, db):
+    user = people.user("fia")
+    user.active = False
+    db.add(user)
+    db.commit()
+    response = client.post("/login", data={"username": "fia", "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_language_choice_is_stored_on_the_account(client, people, db):
+    user = people.user("fia")
+    people.login("fia")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    db.refresh(user)
+    assert user.locale == "en"
+    assert "Sign out" in html_text(client.get("/account"))
+    # a fresh sign-in on another device uses the stored setting
+    people.logout()
+    people.login("fia")
+    assert "Sign out" in html_text(client.get("/account"))

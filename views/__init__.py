@@ -1,0 +1,111 @@
+"""Extensions and the small helpers every blueprint shares.
+
+Extensions are created here and bound in app.create_app(); nothing runs at import.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, g, render_template
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
+from htmx_flask import Htmx
+from htmx_flask import request as request  # request.htmx is truthy for htmx requests
+from jinja2_fragments.flask import render_block
+from sqlmodel import Session
+
+from models import access
+from models.db import new_session
+from models.errors import AccessDenied
+
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = Htmx()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db" not in g:
+        g.db = new_session(current_app.extensions["nara_engine"])
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        if exc is not None:
+            session.rollback()
+        session.close()
+
+
+def user() -> access.User | None:
+    """The signed-in user, or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+# --- access declarations: every view carries one -------------------------------------
+
+
+def public(view):
+    """Reachable without signing in (login page, manifest, static shell)."""
+    view.nara_access = "public"
+    return view
+
+
+def signed_in(action: str):
+    """Sign-in required and `action` (no object) authorised before the view runs.
+
+    Object-level checks happen inside the view through `load_or_404` / `ensure`.
+    """
+
+    def wrap(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            ensure(action)
+            return view(*args, **kwargs)
+
+        guarded.nara_access = action
+        return guarded
+
+    return wrap
+
+
+def ensure(action: str, obj=None) -> None:
+    access.ensure(db(), user(), action, obj)
+
+
+def load_or_404(model, ident, action: str):
+    """Load `model` by id and authorise `action` on it; missing and hidden look alike."""
+    obj = db().get(model, ident) if ident is not None else None
+    if obj is None:
+        abort(404)
+    try:
+        access.ensure(db(), user(), action, obj)
+    except AccessDenied as denied:
+        abort(404 if denied.hide else 403)
+    return obj
+
+
+# --- rendering: one URL, two renderings ----------------------------------------------
+
+
+def wants_fragment() -> bool:
+    """An htmx request that targets part of the page (not a boosted navigation)."""
+    return bool(request.htmx) and request.headers.get("HX-Request-Type") != "full" and not (
+        request.headers.get("HX-Boosted") == "true"
+    )
+
+
+def render(template: str, block: str | None = None, **context):
+    """Full page normally; only `block` of the same template for a partial htmx request."""
+    if block and wants_fragment():
+        return render_block(template, block, **context)
+    return render_template(template, **context)
