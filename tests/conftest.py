@@ -47,10 +47,11 @@ def sqlite_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> str:
+def pg_database():
     """A migrated PostgreSQL database owned by this worker."""
     base = make_url(PG_URL)
-    name = f"nara_test_{_worker()}"
+    # pid too: several people (and CI) may run the suite on one PostgreSQL at once
+    name = f"nara_test_{_worker()}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
         con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -58,7 +59,11 @@ def pg_database() -> str:
     admin.dispose()
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade_database(url)
-    return url
+    yield url
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_pg(url: str) -> None:

@@ -1,0 +1,138 @@
+"""Browser fixtures: a live Nära server in a thread and Debian's Chromium via Playwright.
+
+Phone-sized (390×844, touch, Swedish). Screenshots go to test-artifacts/screenshots/.
+Never `playwright install`: the browser is /usr/bin/chromium from Debian.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from models.db import new_session
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+         "device_scale_factor": 2, "locale": "sv-SE", "timezone_id": "Europe/Stockholm"}
+SHOTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+class LiveServer:
+    """Serves the app on 127.0.0.1 and a free port; can be stopped and started again."""
+
+    def __init__(self, app):
+        self.app = app
+        self._server = None
+        self.port = None
+
+    def start(self):
+        self._server = make_server("127.0.0.1", self.port or 0, self.app, threaded=True)
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def live_app(tmp_path, sqlite_template):
+    path = tmp_path / "live.db"
+    shutil.copy(sqlite_template, path)
+    app = create_app({
+        "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "e2e-secret",
+        "FAST_PASSWORD_HASHING": True, "PREFER_HTTPS": False,
+    })
+    with app.app_context():
+        from models.demo import seed_demo
+
+        with new_session(app.extensions["nara_engine"]) as session:
+            seed_demo(session)
+    yield app
+    app.extensions["nara_engine"].dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    server = LiveServer(live_app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console_errors = errors
+    yield page
+
+
+def shot(page, name: str) -> Path:
+    """Save a screenshot for people to look at; returns the path."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def login(page, username: str, password: str = "nara-demo-2026"):
+    page.goto("/login")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/")
+
+
+def axe_violations(page) -> list:
+    """WCAG 2.1 A/AA violations on the current page (axe-core, bundled, runs offline)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return result.response["violations"]

@@ -1,0 +1,52 @@
+"""The chat shell in a phone browser: sign in, inbox, language, sign out, offline."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import axe_violations, login, shot
+
+
+def test_login_inbox_language_logout_on_a_phone(page):
+    page.goto("/login")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    shot(page, "login")
+    login(page, "fia")
+    assert page.get_by_role("heading", name="Nära").is_visible()
+    shot(page, "inbox")
+    page.get_by_role("link", name="Mitt konto").click()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login?reason=logged-out")
+    assert page.get_by_text("You are signed out.").is_visible()
+    assert not page.console_errors, page.console_errors
+
+
+def test_login_and_inbox_pass_axe_with_no_violations(page):
+    page.goto("/login")
+    assert axe_violations(page) == []
+    login(page, "fia")
+    assert axe_violations(page) == []
+    page.goto("/account")
+    assert axe_violations(page) == []
+
+
+def test_installed_app_shows_offline_page_without_network(page, context):
+    login(page, "fia")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.goto("/account")
+    assert page.get_by_role("heading", name="Du är offline").is_visible()
+    shot(page, "offline")
+    context.set_offline(False)
+
+
+def test_manifest_makes_the_app_installable(page):
+    response = page.request.get("/manifest.webmanifest")
+    data = response.json()
+    assert data["display"] == "standalone" and data["lang"] == "sv"
+    sizes = {icon["sizes"] for icon in data["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert any(icon.get("purpose") == "maskable" for icon in data["icons"])
