@@ -87,7 +87,7 @@ def live_server(live_app):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail("Debian chromium is missing: `make test` installs it with apt-get")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
