@@ -62,7 +62,19 @@ def create_app(config: dict | None = None) -> Flask:
     import models  # noqa: F401  (every table and access rule)
     from models.access import use_fast_password_hashing
     from models.db import make_engine
-    from views import auth, babel, close_db, csrf, errors, home, htmx, limiter, login_manager, pwa
+    from views import (
+        admin,
+        auth,
+        babel,
+        close_db,
+        csrf,
+        errors,
+        home,
+        htmx,
+        limiter,
+        login_manager,
+        pwa,
+    )
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(
@@ -92,7 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(auth.enforce_idle_timeout)
     errors.register(app)
 
-    for blueprint in (auth.bp, home.bp, pwa.bp):
+    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     from views import templating
