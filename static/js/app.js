@@ -38,3 +38,18 @@ document.addEventListener("htmx:after:swap", () => {
     notice._timer = setTimeout(() => { notice.replaceChildren(); }, 8000);
   }
 });
+
+// After a form comes back with errors, bring the first invalid field into view and focus it,
+// so a phone user sees the message instead of the top of the page.
+function focusFirstInvalid(root) {
+  const invalid = (root || document).querySelector('[aria-invalid="true"]');
+  if (invalid) {
+    invalid.focus({ preventScroll: true });
+    invalid.scrollIntoView({ block: "center" });
+  }
+}
+document.addEventListener("DOMContentLoaded", () => focusFirstInvalid(document));
+// htmx scrolls a boosted swap to the top after settling; focus once it has.
+document.addEventListener("htmx:after:settle", (event) => {
+  setTimeout(() => focusFirstInvalid(event.target), 30);
+});

@@ -50,3 +50,32 @@ def test_manifest_makes_the_app_installable(page):
     sizes = {icon["sizes"] for icon in data["icons"]}
     assert {"192x192", "512x512"} <= sizes
     assert any(icon.get("purpose") == "maskable" for icon in data["icons"])
+
+
+def test_admin_manages_people_on_a_phone_with_no_axe_violations(page):
+    login(page, "admin")
+    page.get_by_role("link", name="Personer och enheter").click()
+    page.get_by_role("heading", name="Ny person").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_label("Användarnamn").fill("nyanstalld")
+    page.get_by_label("Fullständigt namn").fill("Ny Anställd")
+    page.get_by_label("Första lösenord (minst 10 tecken)").fill("kort")
+    page.get_by_role("button", name="Skapa person").click()
+    page.get_by_text("Lösenordet måste vara minst 10 tecken.").wait_for()
+    assert page.get_by_label("Fullständigt namn").input_value() == "Ny Anställd"
+    page.wait_for_function("document.activeElement.id === 'new-password'")
+    page.wait_for_timeout(100)
+    shot(page, "admin-error")
+
+
+def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(browser, live_server):
+    # 200 % zoom on a 390 px phone leaves 195 CSS px of width (WCAG 1.4.10 reflow)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 195, "height": 422},
+                                  device_scale_factor=4, locale="sv-SE")
+    page = context.new_page()
+    page.goto("/login")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    login(page, "fia")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "inbox-200-percent")
+    context.close()
