@@ -78,3 +78,17 @@ def test_unsafe_request_without_csrf_token_is_refused(client, people):
     response = client.post("/language", data={"lang": "en"}, csrf=False)
     assert response.status_code == 400
     assert "formuläret" in html_text(response).lower()
+
+
+def test_an_unexpected_error_is_a_translated_500_without_details(app):
+    from views import public
+
+    @app.route("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    text = html_text(response)
+    assert "Något gick fel" in text and "secret internals" not in text
