@@ -1,3 +1,3 @@
 """The domain. Importing the package loads every table and every access rule."""
 
-from models import access, admin, demo, inbox  # noqa: F401
+from models import access, admin, catalogue, demo, inbox, tally  # noqa: F401

@@ -288,3 +288,35 @@ def _manager_of_unit(session: Session, user: User, unit) -> bool:
 @rule("manage.any")
 def _is_manager(session: Session, user: User, _obj) -> bool:
     return user.role == Role.manager
+
+
+# Pinnstatistik (tally capture, issue 4) ------------------------------------------------
+# seed 001: a unit's staff log the tallies of the activities their unit is responsible
+# for; a tally is changed (undone, corrected) only by the person who logged it.
+
+
+def _member_of_activity_unit(session: Session, user: User, activity) -> bool:
+    from models.catalogue import activity_unit_ids
+
+    if activity is None or activity.id is None or user.role == Role.admin:
+        return False
+    return bool(activity_unit_ids(session, activity.id) & unit_ids(session, user))
+
+
+@rule("tally.activity", hide=True)
+def _tally_activity(session: Session, user: User, activity) -> bool:
+    """Open an activity thread and log tallies: members of a responsible unit."""
+    return _member_of_activity_unit(session, user, activity)
+
+
+@rule("tally.own", hide=True)
+def _tally_own(session: Session, user: User, tally) -> bool:
+    """Undo or correct a tally: its author, while still in the tally's unit."""
+    return (tally is not None and tally.user_id == user.id
+            and tally.unit_id in unit_ids(session, user))
+
+
+@rule("tally.catalogue")
+def _tally_catalogue(session: Session, user: User, _obj) -> bool:
+    """The catalogue of one's own units (offline composer): anyone signed in."""
+    return True

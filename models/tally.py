@@ -1,0 +1,603 @@
+"""Tallies (pinnstatistik): anonymous counts of one activity occasion, exactly once.
+
+Storage is long format so statistics aggregate with plain GROUP BY on SQLite and
+PostgreSQL alike: one ``Tally`` row per submission and one ``TallyValue`` row per stored
+value, with activity, unit, occurred_at and the voided flag copied onto each value row:
+
+====== ======================================= ==========================================
+kind   rows per tally                          aggregate with
+====== ======================================= ==========================================
+choice one row: choice=code, count=1           SUM(count) … GROUP BY choice
+age    one row: choice=band/year, count=1      same (bands "u18","18-19",…,"80+"; years "13")
+multi  one row per chosen option, count=1      same (no row when none was chosen)
+count  one row: choice NULL, count=n (also 0)  SUM(count)
+split  one row per option with n>0             SUM(count) … GROUP BY choice
+====== ======================================= ==========================================
+
+Always filter ``tally_value.voided = false`` (undone and corrected tallies stay stored).
+Labels for codes come from ``field_option`` of the tally's ``field_set_id``.
+
+Nothing in these tables can hold free text: ``field_key`` and ``choice`` are foreign keys
+into the catalogue's field definitions and options, and every other column is a number,
+a time or the submission's UUID. No column refers to a client or contact; working notes
+link their talks to tallies through their own table.
+
+Public functions
+- ``record_tally(session, user, activity, values, client_uuid, occurred_at=None,
+  unit=None, now=None) -> (Tally, created)``: validate against the field set and store;
+  a repeated ``client_uuid`` returns the stored tally with created=False (exactly once,
+  also under concurrent submissions).
+- ``undo_tally(session, user, tally, now=None)``: void one's own tally within
+  ``UNDO_SECONDS`` of saving it.
+- ``correct_tally(session, user, tally, values, client_uuid, occurred_at=None, now=None)
+  -> (Tally, created)``: void the tally and store its replacement (linked by corrects_id).
+- ``void_tally(session, user, tally, reason)``: the voiding both use.
+- ``parse_form(spec, getlist) -> dict``: form fields → values (names: key, key.code).
+- ``validate(spec, values, activity) -> (values, rows)``: raises ValidationErrors.
+- ``values_of(session, tallies) -> {tally_id: values}``; ``summary(spec, values, locale)``.
+- ``recent_tallies(session, user, activity, limit)``, ``last_values(...)``.
+- ``candidate_units(session, user, activity) -> list[int]``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, case, func, insert, update
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.access import Membership, Role, User, unit_ids
+from models.catalogue import (
+    Activity,
+    ActivityUnit,
+    FieldSetSpec,
+    FieldSpec,
+    Kind,
+    current_field_set,
+    spec_of,
+)
+from models.db import utcnow
+from models.demo import demo_seeder
+from models.errors import DomainError, ValidationErrors
+from models.inbox import Thread, thread_provider
+
+UNDO_SECONDS = 10
+UNDO_GRACE_SECONDS = 5  # the network's share: the button shows 10 s, the server allows 15
+BACKDATE_DAYS = 14
+CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
+
+
+class VoidReason:
+    undo = "undo"
+    correction = "correction"
+
+
+class Tally(SQLModel, table=True):
+    """One submission. No free text, nothing about the person: see the module docstring."""
+
+    __table_args__ = (
+        CheckConstraint("void_reason IS NULL OR void_reason IN ('undo', 'correction')",
+                        name="ck_tally_void_reason"),
+        Index("ix_tally_user_activity_created", "user_id", "activity_id", "created_at"),
+        Index("ix_tally_activity_occurred", "activity_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_uuid: uuid.UUID = Field(unique=True)
+    activity_id: int = Field(foreign_key="activity.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    field_set_id: int = Field(foreign_key="field_set.id")
+    occurred_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    voided_at: datetime | None = None
+    voided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    void_reason: str | None = Field(default=None, max_length=16)
+    corrects_id: int | None = Field(default=None, foreign_key="tally.id", unique=True)
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class TallyValue(SQLModel, table=True):
+    """One stored value of a tally (long format; see the module docstring)."""
+
+    __tablename__ = "tally_value"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["field_set_id", "field_key"], ["field_def.field_set_id", "field_def.key"],
+            name="fk_tally_value_field_def",
+        ),
+        ForeignKeyConstraint(
+            ["field_set_id", "field_key", "choice"],
+            ["field_option.field_set_id", "field_option.field_key", "field_option.code"],
+            name="fk_tally_value_field_option",
+        ),
+        CheckConstraint("count >= 0", name="ck_tally_value_count"),
+        Index("ix_tally_value_activity_field_time", "activity_id", "field_key", "occurred_at"),
+        Index("ix_tally_value_unit_time", "unit_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tally_id: int = Field(foreign_key="tally.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    field_set_id: int
+    field_key: str = Field(max_length=32)
+    choice: str | None = Field(default=None, max_length=24)
+    count: int = 1
+    occurred_at: datetime
+    voided: bool = False
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def parse_form(spec: FieldSetSpec, getlist: Callable[[str], list[str]]) -> dict:
+    """Form values → the values dict `validate` takes (names: `key`, split: `key.code`)."""
+    values: dict = {}
+    for f in spec.fields:
+        if f.kind == Kind.split:
+            values[f.key] = {o.code: (getlist(f"{f.key}.{o.code}") or [""])[0] for o in f.options}
+        elif f.kind == Kind.multi:
+            values[f.key] = [v for v in getlist(f.key) if v]
+        else:
+            given = [v for v in getlist(f.key) if v != ""]
+            if given:
+                values[f.key] = given[0] if len(given) == 1 else given
+    return values
+
+
+def _whole(raw) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    return int(text) if text.isdigit() and len(text) <= 6 else None
+
+
+def _check_count(f: FieldSpec, raw) -> tuple[int | None, object]:
+    """(number, None) or (None, message)."""
+    if raw is None or raw == "":
+        return 0, None
+    n = _whole(raw)
+    if n is None:
+        return None, _l("Enter a whole number.")
+    if f.min is not None and n < f.min:
+        return None, _l("At least %(min)d.", min=f.min)
+    if f.max is not None and n > f.max:
+        return None, _l("At most %(max)d.", max=f.max)
+    return n, None
+
+
+def _age_message(f: FieldSpec, activity: Activity):
+    if f.min is not None and f.max is not None:
+        return _l("Choose an age within the target group (%(low)d–%(high)d).",
+                  low=f.min, high=f.max)
+    return _l("Choose an age from the list.")
+
+
+def validate(spec: FieldSetSpec, values: dict, activity: Activity) -> tuple[dict, list[tuple]]:
+    """Check `values` against the field set; returns (clean values, rows) or raises.
+
+    rows are (field_key, choice, count) tuples ready for TallyValue. Unknown keys are
+    ignored: they are never stored, so nothing outside the definitions can get in.
+    """
+    errors: dict[str, object] = {}
+    clean: dict = {}
+    rows: list[tuple] = []
+    for f in spec.fields:
+        raw = values.get(f.key)
+        if f.kind in (Kind.choice, Kind.age):
+            if raw in (None, "", []):
+                if f.required:
+                    errors[f.key] = (_age_message(f, activity) if f.kind == Kind.age
+                                     else _l("Choose one."))
+                continue
+            if not isinstance(raw, str) or f.option(raw) is None:
+                errors[f.key] = (_age_message(f, activity) if f.kind == Kind.age
+                                 else _l("Choose one of the options."))
+                continue
+            clean[f.key] = raw
+            rows.append((f.key, raw, 1))
+        elif f.kind == Kind.multi:
+            chosen = [raw] if isinstance(raw, str) else list(raw or [])
+            if any(not isinstance(c, str) or f.option(c) is None for c in chosen):
+                errors[f.key] = _l("Choose only from the list.")
+                continue
+            chosen = [o.code for o in f.options if o.code in set(chosen)]
+            if f.required and not chosen:
+                errors[f.key] = _l("Choose at least one.")
+                continue
+            clean[f.key] = chosen
+            rows.extend((f.key, c, 1) for c in chosen)
+        elif f.kind == Kind.count:
+            if raw in (None, "") and f.default is not None:
+                raw = f.default
+            if isinstance(raw, list | dict):
+                errors[f.key] = _l("Enter a whole number.")
+                continue
+            n, message = _check_count(f, raw)
+            if message is None and f.required and n < max(1, f.min or 0):
+                message = _l("At least %(min)d.", min=max(1, f.min or 0))
+            if message is not None:
+                errors[f.key] = message
+                continue
+            clean[f.key] = n
+            rows.append((f.key, None, n))
+        elif f.kind == Kind.split:
+            given = raw if isinstance(raw, dict) else {}
+            if raw not in (None, "") and not isinstance(raw, dict) or any(
+                f.option(c) is None for c in given
+            ):
+                errors[f.key] = _l("Choose only from the list.")
+                continue
+            parts, message = {}, None
+            for o in f.options:
+                n, message = _check_count(f, given.get(o.code))
+                if message is not None:
+                    break
+                parts[o.code] = n
+            if message is None and f.required and sum(parts.values()) < 1:
+                message = _l("Count at least one.")
+            if message is not None:
+                errors[f.key] = message
+                continue
+            clean[f.key] = {c: n for c, n in parts.items() if n}
+            rows.extend((f.key, c, n) for c, n in parts.items() if n)
+    if errors:
+        raise ValidationErrors(errors)
+    return clean, rows
+
+
+def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
+    """Now by default; earlier today or up to BACKDATE_DAYS back; never the future."""
+    if occurred_at is None:
+        return now
+    if occurred_at.tzinfo is None:
+        raise ValidationErrors({"occurred_at": _l("The time needs a time zone.")})
+    if occurred_at > now + CLOCK_SKEW:
+        raise ValidationErrors({"occurred_at": _l("The time cannot be in the future.")})
+    if occurred_at < now - timedelta(days=BACKDATE_DAYS):
+        raise ValidationErrors({"occurred_at": _l(
+            "You can backdate at most %(days)d days.", days=BACKDATE_DAYS)})
+    return occurred_at
+
+
+# --- recording ---------------------------------------------------------------------------
+
+
+def candidate_units(session: Session, user: User, activity: Activity) -> list[int]:
+    """The user's units that are responsible for the activity."""
+    rows = session.exec(
+        select(ActivityUnit.unit_id)
+        .join(Membership, Membership.unit_id == ActivityUnit.unit_id)
+        .where(ActivityUnit.activity_id == activity.id, Membership.user_id == user.id)
+        .order_by(ActivityUnit.unit_id)
+    )
+    return list(rows.all())
+
+
+def _resolve_unit(session: Session, user: User, activity: Activity, unit) -> int:
+    units = candidate_units(session, user, activity)
+    wanted = getattr(unit, "id", unit)
+    if wanted is not None:
+        if int(wanted) not in units:
+            raise ValidationErrors({"unit": _l("Choose one of your units.")})
+        return int(wanted)
+    if not units:
+        raise DomainError(_l("None of your units is responsible for this activity."))
+    if len(units) > 1:
+        raise ValidationErrors({"unit": _l("Choose the unit you logged this for.")})
+    return units[0]
+
+
+def by_uuid(session: Session, client_uuid: uuid.UUID) -> Tally | None:
+    return session.exec(select(Tally).where(Tally.client_uuid == client_uuid)).first()
+
+
+def as_uuid(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, AttributeError, TypeError):
+        raise ValidationErrors({"client_uuid": _l("The submission has no valid id.")}) from None
+
+
+def record_tally(
+    session: Session,
+    user: User,
+    activity: Activity,
+    values: dict,
+    client_uuid,
+    occurred_at: datetime | None = None,
+    unit=None,
+    now: datetime | None = None,
+    corrects: Tally | None = None,
+) -> tuple[Tally, bool]:
+    """Validate and store one tally, exactly once per client_uuid (see module docstring)."""
+    client_uuid = as_uuid(client_uuid)
+    existing = by_uuid(session, client_uuid)
+    if existing is not None:
+        return existing, False
+    if not activity.loggable:
+        raise DomainError(_l("This activity is not documented as tallies."))
+    now = now or utcnow()
+    unit_id = corrects.unit_id if corrects is not None else _resolve_unit(
+        session, user, activity, unit)
+    field_set = current_field_set(session, activity, unit_id)
+    spec = spec_of(session, field_set.id)
+    errors: dict = {}
+    try:
+        _clean, rows = validate(spec, values, activity)
+    except ValidationErrors as invalid:
+        errors.update(invalid.errors)
+    try:
+        if corrects is not None and occurred_at is None:
+            occurred_at = corrects.occurred_at
+        elif corrects is None or occurred_at != corrects.occurred_at:
+            occurred_at = check_occurred_at(occurred_at, now)
+    except ValidationErrors as invalid:
+        errors.update(invalid.errors)
+    if errors:
+        raise ValidationErrors(errors)
+    tally_id = _insert_once(session, {
+        "client_uuid": client_uuid, "activity_id": activity.id, "unit_id": unit_id,
+        "user_id": user.id, "field_set_id": field_set.id, "occurred_at": occurred_at,
+        "created_at": now, "corrects_id": corrects.id if corrects is not None else None,
+    })
+    if tally_id is None:  # someone stored this submission a moment ago
+        existing = by_uuid(session, client_uuid)
+        if existing is None:
+            raise DomainError(_l("This entry has already been corrected."))
+        return existing, False
+    session.execute(insert(TallyValue.__table__), [{
+        "tally_id": tally_id, "activity_id": activity.id, "unit_id": unit_id,
+        "field_set_id": field_set.id, "field_key": key, "choice": choice, "count": count,
+        "occurred_at": occurred_at, "voided": False,
+    } for key, choice, count in rows])
+    return session.get(Tally, tally_id), True
+
+
+def _insert_once(session: Session, row: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when the row already exists."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = Tally.__table__
+    stmt = dialect_insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)
+    return session.execute(stmt).scalar()
+
+
+def void_tally(session: Session, user: User, tally: Tally, reason: str,
+               now: datetime | None = None) -> Tally:
+    """Mark a tally void (it stays stored, with who and when); statistics skip it."""
+    if tally.voided:
+        raise DomainError(_l("This entry has already been withdrawn."))
+    tally.voided_at = now or utcnow()
+    tally.voided_by_id = user.id
+    tally.void_reason = reason
+    session.add(tally)
+    session.execute(update(TallyValue.__table__).where(
+        TallyValue.__table__.c.tally_id == tally.id).values(voided=True))
+    session.flush()
+    return tally
+
+
+def can_undo(tally: Tally, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    limit = timedelta(seconds=UNDO_SECONDS + UNDO_GRACE_SECONDS)
+    return not tally.voided and now - tally.created_at <= limit
+
+
+def undo_tally(session: Session, user: User, tally: Tally, now: datetime | None = None) -> Tally:
+    """Take back one's own tally within UNDO_SECONDS; later, make a correction."""
+    if tally.user_id != user.id:
+        raise DomainError(_l("You can only undo your own entries."))
+    if tally.voided:
+        raise DomainError(_l("This entry has already been withdrawn."))
+    if not can_undo(tally, now):
+        raise DomainError(_l("Undo is possible for 10 seconds. Make a correction instead."))
+    return void_tally(session, user, tally, VoidReason.undo, now)
+
+
+def correct_tally(
+    session: Session, user: User, tally: Tally, values: dict, client_uuid,
+    occurred_at: datetime | None = None, now: datetime | None = None,
+) -> tuple[Tally, bool]:
+    """Void `tally` and store its replacement; both stay, linked, with who did it."""
+    client_uuid = as_uuid(client_uuid)
+    existing = by_uuid(session, client_uuid)
+    if existing is not None:
+        return existing, False
+    if tally.user_id != user.id:
+        raise DomainError(_l("You can only correct your own entries."))
+    if tally.voided:
+        raise DomainError(_l("This entry has already been withdrawn."))
+    activity = session.get(Activity, tally.activity_id)
+    new, created = record_tally(session, user, activity, values, client_uuid,
+                                occurred_at, now=now, corrects=tally)
+    if created:
+        void_tally(session, user, tally, VoidReason.correction, now)
+    return new, created
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
+    """{tally_id: values} in the shape `validate` takes, for bubbles and 'same again'."""
+    tallies = list(tallies)
+    if not tallies:
+        return {}
+    specs = {t.field_set_id: spec_of(session, t.field_set_id) for t in tallies}
+    kinds = {(fs_id, f.key): f.kind for fs_id, s in specs.items() for f in s.fields}
+    out: dict[int, dict] = {t.id: {} for t in tallies}
+    field_sets = {t.id: t.field_set_id for t in tallies}
+    rows = session.exec(select(TallyValue).where(TallyValue.tally_id.in_(list(out))))
+    for v in rows:
+        kind = kinds.get((field_sets[v.tally_id], v.field_key))
+        target = out[v.tally_id]
+        if kind == Kind.multi:
+            target.setdefault(v.field_key, []).append(v.choice)
+        elif kind == Kind.split:
+            target.setdefault(v.field_key, {})[v.choice] = v.count
+        elif kind == Kind.count:
+            target[v.field_key] = v.count
+        else:
+            target[v.field_key] = v.choice
+    return out
+
+
+def summary(spec: FieldSetSpec, values: dict, locale: str = "sv") -> list[str]:
+    """Short human lines for a bubble: 'Kvinna', '25–29 år', 'Antal samtal: 2'."""
+    lines = []
+    for f in spec.fields:
+        value = values.get(f.key)
+        if value in (None, [], {}):
+            continue
+        if f.kind in (Kind.choice, Kind.age):
+            option = f.option(value)
+            text = option.text(locale) if option else value
+            if f.kind == Kind.age and (value[:1].isdigit() or value == "u18"):
+                text = str(_l("%(age)s years", age=text))
+            lines.append(text)
+        elif f.kind == Kind.multi:
+            labels = [(f.option(c).text(locale) if f.option(c) else c) for c in value]
+            lines.append(f"{f.text(locale)}: {', '.join(labels)}")
+        elif f.kind == Kind.count:
+            lines.append(f"{f.text(locale)}: {value}")
+        elif f.kind == Kind.split:
+            parts = [f"{(f.option(c).text(locale) if f.option(c) else c)} {n}"
+                     for c, n in value.items()]
+            lines.append(f"{f.text(locale)}: {', '.join(parts)}")
+    return lines
+
+
+@dataclass
+class TallyView:
+    """What a bubble shows: the tally, its field set and its values."""
+
+    tally: Tally
+    spec: FieldSetSpec
+    values: dict
+
+    def lines(self, locale: str = "sv") -> list[str]:
+        return summary(self.spec, self.values, locale)
+
+
+def views_of(session: Session, tallies: list[Tally]) -> list[TallyView]:
+    values = values_of(session, tallies)
+    return [TallyView(t, spec_of(session, t.field_set_id), values.get(t.id, {}))
+            for t in tallies]
+
+
+def recent_tallies(session: Session, user: User, activity: Activity,
+                   limit: int = 30) -> list[TallyView]:
+    """The user's own latest tallies for the activity, oldest first (chat order)."""
+    tallies = session.exec(
+        select(Tally).where(Tally.user_id == user.id, Tally.activity_id == activity.id)
+        .order_by(Tally.created_at.desc(), Tally.id.desc()).limit(limit)
+    ).all()
+    return views_of(session, list(reversed(tallies)))
+
+
+def last_values(session: Session, user: User, activity: Activity) -> TallyView | None:
+    """The user's last live combination for the activity ('same again'), if any."""
+    tally = session.exec(
+        select(Tally).where(Tally.user_id == user.id, Tally.activity_id == activity.id,
+                            Tally.voided_at == None)  # noqa: E711
+        .order_by(Tally.created_at.desc(), Tally.id.desc()).limit(1)
+    ).first()
+    return views_of(session, [tally])[0] if tally else None
+
+
+def replacement_of(session: Session, tally: Tally) -> Tally | None:
+    return session.exec(select(Tally).where(Tally.corrects_id == tally.id)).first()
+
+
+# --- inbox ------------------------------------------------------------------------------
+
+
+@thread_provider
+def activity_threads(session: Session, user: User) -> list[Thread]:
+    """Staff see their units' activities as threads (managers read statistics instead)."""
+    if user.role != Role.staff or not unit_ids(session, user):
+        return []
+    from models.catalogue import Level, activities_of_user
+
+    activities = activities_of_user(session, user)
+    since = utcnow() - timedelta(hours=24)
+    stats = {
+        row[0]: (row[1], row[2]) for row in session.exec(
+            select(Tally.activity_id, func.max(Tally.created_at),
+                   func.sum(case((Tally.created_at >= since, 1), else_=0)))
+            .where(Tally.user_id == user.id, Tally.voided_at == None)  # noqa: E711
+            .group_by(Tally.activity_id)
+        )
+    }
+    threads = []
+    for activity in activities:
+        last, today = stats.get(activity.id, (None, 0))
+        badge, kind, line = "", "activity", activity.target_group
+        if activity.level == Level.exempt:
+            badge, kind = str(_l("Exempt")), "exempt"
+        elif activity.level == Level.case_system:
+            badge, kind = str(_l("Case system")), "exempt"
+        elif today:
+            line = ngettext("%(num)d logged in the last 24 hours",
+                            "%(num)d logged in the last 24 hours", int(today))
+        threads.append(Thread(
+            key=f"activity:{activity.id}", title=activity.name, endpoint="tally.activity",
+            values={"activity_id": activity.id}, last_line=line, time=last, kind=kind,
+            badge=badge,
+        ))
+    return threads
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+# seed 001 names the responsible units; the demo's units are called a little differently.
+DEMO_UNIT_MAP = {
+    "Fältare": "Fältgruppen",
+    "Familjecentral": "Familjecentralen",
+    "Mötesplats": "Mötesplatsen",
+}
+DEMO_TALLIES = (  # (user, activity key, hours ago, values)
+    ("fia", "faltare-allvarssamtal", 26, {"gender_young": "m", "age_individual": "15",
+                                          "problem_area": "kriminalitet", "route_in": "polis"}),
+    ("fia", "faltare-allvarssamtal", 3, {"gender_young": "k", "age_individual": "16",
+                                         "problem_area": "skola", "route_in": "skola"}),
+    ("fia", "faltare-gruppverksamhet", 2, {"meetings": 1, "adults": 2,
+                                           "children_by_gender": {"k": 5, "m": 4}}),
+    ("kim", "familjecentral-enskilda-samtal", 5, {
+        "talks": 1, "gender": "k", "age_adult": "25-29", "children": 1,
+        "household": "sammanboende", "problem_area": "foraldraskap", "route_in": "bvc"}),
+    ("kim", "motesplats-oppen-verksamhet", 4, {"visitors_by_gender": {"k": 7, "m": 5}}),
+)
+
+
+@demo_seeder
+def seed_catalogue_and_tallies(session: Session) -> None:
+    """The whole seed-001 catalogue, its units, and a few tallies so inboxes are not empty."""
+    from models.catalogue import DEFAULT_FILE, import_catalogue, load_file
+    from models.demo import user_named
+
+    import_catalogue(session, load_file(DEFAULT_FILE), DEMO_UNIT_MAP, create_units=True)
+    now = utcnow()
+    for number, (username, key, hours, values) in enumerate(DEMO_TALLIES):
+        user = user_named(session, username)
+        activity = session.exec(select(Activity).where(Activity.key == key)).first()
+        if user is None or activity is None:
+            continue
+        client_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"nara-demo-tally-{number}")
+        record_tally(session, user, activity, values, client_uuid,
+                     now=now - timedelta(hours=hours))
+    session.flush()
