@@ -104,7 +104,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(auth.enforce_idle_timeout)
     errors.register(app)
 
-    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp):
+    from views import audit, journal, journal_client, journal_plan, shift  # social journal
+
+    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp,
+                      journal.bp, journal_client.bp, journal_plan.bp, shift.bp, audit.bp):
         app.register_blueprint(blueprint)
 
     from views import templating

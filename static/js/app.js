@@ -1,5 +1,7 @@
 // Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
 
+import "./drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
+
 const SW_URL = "/sw.js";
 
 if ("serviceWorker" in navigator) {

@@ -46,6 +46,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).catch(() => caches.match("/offline")));
     return;
   }
+  // Journal pages and fragments are sensitive: never cached, never served from a cache.
+  if (/^\/(journal|shift|clients)(\/|$)/.test(url.pathname)) return;
   if (isShellAsset(url)) {
     // Stale-while-revalidate for static files.
     event.respondWith(

@@ -1,0 +1,124 @@
+"""What every journal view shares: open a client through the access rules with its
+access-log row, form errors, the composer's context, and fast local times for bubbles.
+
+Every read or write of a client's data appends an access-log row *before* anything is
+rendered; if that row cannot be written the request fails (500) and shows no client data.
+Denied attempts by signed-in users are logged too, then answered 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+
+from flask import abort, current_app, g, session
+from flask_babel import format_date, get_timezone
+from flask_babel import gettext as _
+
+from models import access
+from models import journal as j
+from models.errors import AccessDenied, DomainError, ValidationErrors
+from models.journal_entries import EntryView
+from models.journal_people import needs_consent, open_assignments
+from models.journal_plan import plan_summaries
+from models.journal_shift import phrases_for
+from views import db, user
+
+LABELS = {
+    "kinds": j.ASSIGNMENT_KINDS, "life_areas": j.LIFE_AREAS, "categories": j.CATEGORIES,
+    "topics": j.TOPICS, "closing_reasons": j.CLOSING_REASONS, "consent_forms": j.CONSENT_FORMS,
+    "when_choices": j.WHEN_CHOICES, "composer_categories": j.COMPOSER_CATEGORIES,
+}
+
+
+def open_client(client_id: int, action: str, log_action: str, commit: bool = True) -> j.Client:
+    """Load the client, authorise `action`, append the access-log row.
+
+    Reads commit the row at once; writes pass commit=False so the row and the change are
+    committed together (a refused write still commits its row)."""
+    session, me = db(), user()
+    client = session.get(j.Client, client_id)
+    if client is None:
+        abort(404)
+    try:
+        access.ensure(session, me, action, client)
+    except AccessDenied as denied:
+        j.log_client_access(session, me, client.id, log_action, "denied", g.get("request_id"))
+        session.commit()
+        abort(404 if denied.hide else 403)
+    j.log_client_access(session, me, client.id, log_action, "granted", g.get("request_id"))
+    if commit:
+        session.commit()
+    return client
+
+
+def field_errors(error: DomainError) -> dict:
+    if isinstance(error, ValidationErrors):
+        return dict(error.errors)
+    return {error.field or "form": str(error)}
+
+
+def as_int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def draft_key() -> str:
+    """The key that encrypts offline drafts in this browser session.
+
+    Derived from the server's secret and a per-session salt: the browser holds it only in
+    memory (as a non-extractable CryptoKey); after logout no draft can be decrypted."""
+    salt = session.get("draft_salt")
+    if not salt:
+        salt = session["draft_salt"] = secrets.token_hex(16)
+    message = f"nara-drafts|{user().session_token}|{salt}".encode()
+    digest = hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class Clock:
+    """Local times for hundreds of bubbles without a Babel call per bubble."""
+
+    def __init__(self):
+        self.tz = get_timezone()
+        self.today = datetime.now(self.tz).date()
+        self._days: dict = {}
+
+    def day(self, dt: datetime) -> str:
+        local = dt.astimezone(self.tz).date()
+        if local not in self._days:
+            if local == self.today:
+                self._days[local] = _("Today")
+            else:
+                self._days[local] = format_date(local, "d MMM yyyy")
+        return self._days[local]
+
+    def stamp(self, dt: datetime) -> str:
+        local = dt.astimezone(self.tz)
+        if local.date() == self.today:
+            return f"{local:%H:%M}"
+        return f"{self.day(dt)} {local:%H:%M}"
+
+
+def composer_context(client: j.Client, errors: dict | None = None, form=None,
+                     saved: bool = False) -> dict:
+    """What the thread's top (plan summary) and the composer need."""
+    session = db()
+    assignments = open_assignments(session, client)
+    blocked = {a.id for a in assignments if needs_consent(session, a)}
+    return dict(
+        client=client, assignments=assignments, summaries=plan_summaries(session, assignments),
+        phrases=phrases_for(session, client.unit_id), consent_blocked=blocked,
+        errors=errors or {}, form=form or {}, saved=saved, client_uuid=str(uuid.uuid4()),
+        draft_key=draft_key(), me=user(), clock=Clock(), **LABELS,
+    )
+
+
+def entry_context(client: j.Client, views: list[EntryView]) -> dict:
+    return dict(client=client, entries=views, me=user(), clock=Clock(), **LABELS)

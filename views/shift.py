@@ -1,0 +1,78 @@
+"""Shift start (seed 004): read what colleagues wrote about your clients, client by client,
+and mark each as read. The first sign-in after a break starts a shift and opens the digest.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, session, url_for
+from flask_login import user_logged_in
+
+from models import journal_shift as shifts
+from models.errors import DomainError
+from models.journal import log_client_access
+from views import db, render, request, signed_in, user, wants_fragment
+from views.journal_base import LABELS, Clock, field_errors, open_client
+
+bp = Blueprint("shift", __name__)
+
+
+def _on_login(_app, user, **_extra) -> None:
+    """A sign-in after a break starts the shift; the inbox then opens the digest."""
+    if shifts.shift_is_due(db(), user):
+        shifts.start_shift(db(), user)
+        db().commit()
+        session["shift_due"] = True
+
+
+@bp.record_once
+def _connect(state) -> None:
+    user_logged_in.connect(_on_login, state.app)
+
+
+@bp.before_app_request
+def _open_digest_after_login():
+    if (session.get("shift_due") and request.endpoint == "home.inbox"
+            and request.method == "GET" and not wants_fragment()):
+        session.pop("shift_due")
+        return redirect(url_for("shift.digest"))
+    return None
+
+
+@bp.route("/shift")
+@signed_in("inbox.view")
+def digest():
+    """Everything colleagues wrote about my clients that I have not marked read."""
+    items = shifts.shift_digest(db(), user())
+    for item in items:  # each client's notes are about to be shown: log the read first
+        log_client_access(db(), user(), item.client.id, "shift.read", "granted",
+                          g.get("request_id"))
+    db().commit()
+    return render("journal/shift.html", items=items, shift=shifts.last_shift(db(), user()),
+                  clock=Clock(), me=user(), **LABELS)
+
+
+@bp.route("/shift/start", methods=["POST"])
+@signed_in("inbox.view")
+def start():
+    """Start a shift now (the button), then show the digest."""
+    shifts.start_shift(db(), user())
+    db().commit()
+    session.pop("shift_due", None)
+    return redirect(url_for("shift.digest"))
+
+
+@bp.route("/shift/read/<int:client_id>", methods=["POST"])
+@signed_in("inbox.view")
+def mark_read(client_id: int):
+    """Store the read receipt for one client's notes up to the newest one shown."""
+    client = open_client(client_id, "journal.read", "shift.read", commit=False)
+    try:
+        shifts.mark_read(db(), user(), client, request.form.get("through"))
+    except DomainError as error:
+        db().commit()
+        return render("journal/shift.html", items=[], errors=field_errors(error),
+                      shift=None, clock=Clock(), me=user(), **LABELS), 422
+    db().commit()
+    if wants_fragment():
+        return render("journal/_shift_read.html", client=client)
+    return redirect(url_for("shift.digest"))
