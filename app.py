@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         htmx,
         limiter,
         login_manager,
+        notes,
         pwa,
     )
 
@@ -106,7 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from views import audit, journal, journal_client, journal_plan, shift  # social journal
 
-    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp,
+    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp, notes.bp,
                       journal.bp, journal_client.bp, journal_plan.bp, shift.bp, audit.bp):
         app.register_blueprint(blueprint)
 
@@ -117,4 +118,7 @@ def create_app(config: dict | None = None) -> Flask:
     from views.cli import register_cli
 
     register_cli(app)
+    from views.notes_cli import notes_cli
+
+    app.cli.add_command(notes_cli)
     return app

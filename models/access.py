@@ -372,3 +372,36 @@ def _tally_own(session: Session, user: User, tally) -> bool:
 def _tally_catalogue(session: Session, user: User, _obj) -> bool:
     """The catalogue of one's own units (offline composer): anyone signed in."""
     return True
+
+
+# Working notes (issue 6) ---------------------------------------------------------------
+# seed 000: the notes are the counsellor's own memory, "ej delas med annan". Owner-only:
+# no colleague, no manager, no admin — and a refusal never reveals that a contact exists.
+
+
+@rule("notes.use", hide=True)
+def _notes_use(session: Session, user: User, _obj) -> bool:
+    """List one's own contacts: staff only (managers and admins keep no working notes)."""
+    return user.role == Role.staff
+
+
+@rule("notes.open", hide=True)
+def _notes_open(session: Session, user: User, activity) -> bool:
+    """Start a contact: staff of a unit responsible for a working-notes activity."""
+    from models.notes import may_open_contact
+
+    return may_open_contact(session, user, activity)
+
+
+@rule("notes.contact", hide=True)
+def _notes_contact(session: Session, user: User, contact) -> bool:
+    """Read, write to or end a contact: its owner, and no one else."""
+    return contact is not None and user.role == Role.staff and contact.owner_id == user.id
+
+
+@rule("notes.settings")
+def _notes_settings(session: Session, user: User, unit) -> bool:
+    """A unit's idle limit for contacts (no content): its managers, and admins."""
+    if user.role == Role.admin:
+        return True
+    return user.role == Role.manager if unit is None else is_manager_of(session, user, unit.id)

@@ -1,0 +1,273 @@
+"""Working notes over HTTP: the counsellor's pages, refusals with the text kept, 404 for
+everyone else, the end-contact confirmation, the CLI and the managers' idle limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import String
+from sqlmodel import select
+
+from models import notes
+from models.access import AccessLog
+from models.db import utcnow
+from tests.conftest import html_text
+from tests.notes_helpers import build, new_uuid, valid_values
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def world(app, db, people):
+    with app.test_request_context():
+        return build(db, people)
+
+
+@pytest.fixture
+def contact(world):
+    found = notes.open_contact(world.db, world.kim, world.rad, "Blå 7")
+    world.db.commit()
+    return found
+
+
+def _talk_form(world, note="", **extra):
+    return {**valid_values(world.db, world.rad.key), "note": note, "client_uuid": new_uuid(),
+            **extra}
+
+
+def _exists(db, contact) -> bool:
+    return db.exec(select(notes.WorkingContact.id).where(
+        notes.WorkingContact.id == contact.id)).first() is not None
+
+
+def _log(client, world, contact, note="", headers=None):
+    return client.post(f"/notes/{contact.id}/talks", data=_talk_form(world, note),
+                       headers=headers or {})
+
+
+def test_counsellor_starts_a_contact_and_lands_in_its_thread(client, world):
+    world.people.login(world.kim)
+    page = client.get("/notes/")
+    assert page.status_code == 200
+    choice = re.search(r'name="activity" value="(\d+:\d+)"', page.get_data(as_text=True))
+    value = next(v for v in re.findall(r'name="activity" value="(\d+:\d+)"',
+                                       page.get_data(as_text=True))
+                 if v.startswith(f"{world.rad.id}:"))
+    assert choice
+    response = client.post("/notes/", data={"activity": value, "pseudonym": "Blå 7"})
+    assert response.status_code == 303
+    contact = world.db.exec(select(notes.WorkingContact)).one()
+    assert response.headers["Location"] == f"/notes/{contact.id}"
+    thread = client.get(response.headers["Location"])
+    assert "Blå 7" in html_text(thread) and "0 av 5" in html_text(thread)
+
+
+def test_pseudonym_with_a_personnummer_is_refused_and_kept_in_the_field(client, world):
+    world.people.login(world.kim)
+    value = f"{world.rad.id}:{notes.candidate_units(world.db, world.kim, world.rad)[0]}"
+    response = client.post("/notes/", data={"activity": value, "pseudonym": "850709-9805"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'value="850709-9805"' in body and 'aria-invalid="true"' in body
+    assert "personnummer" in html_text(response)
+    assert world.db.exec(select(notes.WorkingContact)).first() is None
+
+
+def test_thread_shows_previous_notes_and_the_count(client, world, contact):
+    world.people.login(world.kim)
+    for note in ("sov dåligt", "bättre med skolan"):
+        assert _log(client, world, contact, note).status_code == 303
+    text = html_text(client.get(f"/notes/{contact.id}"))
+    assert "sov dåligt" in text and "bättre med skolan" in text
+    assert "2 av 5" in text and "Samtal 2" in text
+    assert "Avsluta kontakten och strimla anteckningarna" in text
+
+
+def test_htmx_talk_returns_the_fresh_composer_and_the_new_bubble(client, world, contact):
+    world.people.login(world.kim)
+    response = _log(client, world, contact, "minnesstöd", headers=HTMX)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="talk-composer"')
+    assert '<hx-partial hx-target="#bubbles" hx-swap="beforeend">' in body
+    assert "minnesstöd" in body and "1 av 5" in body
+    assert 'hx-target="#no-talks" hx-swap="delete"' in body
+    assert 'name="note"' in body and "minnesstöd</textarea>" not in body
+
+
+def test_note_with_a_personnummer_is_refused_with_the_text_kept(client, world, contact):
+    world.people.login(world.kim)
+    note = "Pappan 850709-9805 ringde"
+    response = _log(client, world, contact, note, headers=HTMX)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="talk-composer"')
+    assert f">{note}</textarea>" in body
+    assert "850709-9805" in html_text(response) and "personnummer" in html_text(response)
+    assert notes.talk_count(world.db, contact) == 0
+
+
+def test_refusal_keeps_the_chosen_tally_values(client, world, contact):
+    world.people.login(world.kim)
+    form = _talk_form(world, "ring 070-123 45 67")
+    response = client.post(f"/notes/{contact.id}/talks", data=form, headers=HTMX)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert re.search(rf'name="gender" value="{form["gender"]}" checked', body)
+    assert f'value="{form["client_uuid"]}"' in body  # a retry is still the same submission
+
+
+def test_the_sixth_talk_is_refused_in_the_thread(client, world, contact):
+    world.people.login(world.kim)
+    for _ in range(5):
+        _log(client, world, contact)
+    page = html_text(client.get(f"/notes/{contact.id}"))
+    assert "5 av 5" in page and "behovsbedömt ärende" in page
+    response = _log(client, world, contact, headers=HTMX)
+    assert response.status_code == 422
+    assert "behovsbedömt ärende" in html_text(response)
+    assert notes.talk_count(world.db, contact) == 5
+
+
+def test_opening_the_contact_is_logged_without_any_text(client, world, contact):
+    world.people.login(world.kim)
+    client.get(f"/notes/{contact.id}")
+    row = world.db.exec(select(AccessLog).where(AccessLog.action == "notes.read")).one()
+    assert (row.subject_type, row.subject_id, row.user_id, row.outcome) == (
+        "contact", contact.id, world.kim.id, "granted")
+    # the log has no column that could carry a pseudonym or a note
+    text_columns = {c.name for c in AccessLog.__table__.columns
+                    if isinstance(getattr(c.type, "impl", c.type), String)}
+    assert text_columns == {"subject_type", "action", "outcome", "request_id"}
+    assert all("Blå" not in str(getattr(row, c)) for c in text_columns)
+
+
+@pytest.mark.parametrize("who", ["kia", "maja", "admin"])
+def test_no_one_but_the_owner_reaches_the_contact_by_any_url(client, world, contact, who):
+    world.people.login(getattr(world, who))
+    urls = [("GET", f"/notes/{contact.id}"), ("GET", f"/notes/{contact.id}/end"),
+            ("POST", f"/notes/{contact.id}/talks"), ("POST", f"/notes/{contact.id}/end")]
+    for method, url in urls:
+        response = client.open(url, method=method, data=_talk_form(world, "x"))
+        assert response.status_code == 404, (who, url)
+        assert "Blå 7" not in response.get_data(as_text=True)
+    assert _exists(world.db, contact)
+    assert notes.talk_count(world.db, contact) == 0
+
+
+def test_a_missing_contact_looks_exactly_like_someone_elses(client, world, contact):
+    world.people.login(world.kia)
+    theirs = client.get(f"/notes/{contact.id}")
+    missing = client.get(f"/notes/{contact.id + 999}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.get_data() == missing.get_data()
+
+
+@pytest.mark.parametrize("who", ["maja", "admin"])
+def test_managers_and_admins_have_no_working_notes_list(client, world, contact, who):
+    world.people.login(getattr(world, who))
+    assert client.get("/notes/").status_code == 404
+    assert "Blå 7" not in client.get("/").get_data(as_text=True)
+
+
+def test_ending_asks_first_then_shreds(client, world, contact):
+    world.people.login(world.kim)
+    _log(client, world, contact, "något att minnas")
+    confirm = client.get(f"/notes/{contact.id}/end")
+    assert confirm.status_code == 200
+    text = html_text(confirm)
+    assert "1 arbetsanteckning förstörs för gott" in text
+    assert "1 samtal finns kvar i statistiken" in text
+    response = client.post(f"/notes/{contact.id}/end")
+    assert response.status_code == 303 and response.headers["Location"] == "/notes/"
+    assert not _exists(world.db, contact)
+    page = html_text(client.get("/notes/"))
+    assert "1 anteckning strimlades" in page
+    assert client.get(f"/notes/{contact.id}").status_code == 404
+
+
+def test_ending_without_the_csrf_token_is_refused(client, world, contact):
+    world.people.login(world.kim)
+    assert client.post(f"/notes/{contact.id}/end", csrf=False).status_code == 400
+    assert _exists(world.db, contact)
+
+
+def test_idle_contact_is_listed_to_its_owner_as_shred_soon(client, world, contact):
+    contact.created_at = utcnow() - timedelta(days=95)
+    world.db.add(contact)
+    world.db.commit()
+    world.people.login(world.kim)
+    page = client.get("/notes/")
+    assert 'id="shred-soon"' in page.get_data(as_text=True)
+    assert "Strimlas snart" in html_text(page)
+    assert "strimlas den" in html_text(client.get(f"/notes/{contact.id}"))
+
+
+def test_the_daily_command_shreds_idle_contacts_and_prints_counts_only(app, world, contact):
+    notes.log_talk(world.db, world.kim, contact, valid_values(world.db, world.rad.key),
+                   "hemlig rad", new_uuid(), now=utcnow() - timedelta(days=200))
+    world.db.commit()
+    result = app.test_cli_runner().invoke(args=["notes", "shred-idle"])
+    assert result.exit_code == 0, result.output
+    assert "Shredded 1 idle contact(s) with 1 note(s)." in result.output
+    assert "Blå 7" not in result.output and "hemlig" not in result.output
+    assert not _exists(world.db, contact)
+
+
+def test_idle_limit_can_be_set_from_the_command_line(app, world, contact):
+    result = app.test_cli_runner().invoke(
+        args=["notes", "idle-limit", "Mötesplatsen", "--days", "30", "--grace", "5"])
+    assert result.exit_code == 0, result.output
+    world.db.expire_all()
+    assert notes.unit_setting(world.db, contact.unit_id).idle_days == 30
+
+
+def test_manager_sets_the_units_idle_limit(client, world, contact):
+    world.people.login(world.maja)
+    page = client.get("/notes/settings")
+    assert page.status_code == 200 and "Blå 7" not in page.get_data(as_text=True)
+    response = client.post(f"/notes/settings/{contact.unit_id}",
+                           data={"idle_days": "60", "grace_days": "10"})
+    assert response.status_code == 303
+    world.db.expire_all()
+    setting = notes.unit_setting(world.db, contact.unit_id)
+    assert (setting.idle_days, setting.grace_days) == (60, 10)
+
+
+def test_an_invalid_idle_limit_comes_back_with_the_value_kept(client, world, contact):
+    world.people.login(world.maja)
+    response = client.post(f"/notes/settings/{contact.unit_id}",
+                           data={"idle_days": "0", "grace_days": "10"})
+    assert response.status_code == 422
+    assert 'value="0"' in response.get_data(as_text=True)
+    assert "Ange ett antal dagar från 1 till 730." in html_text(response)
+
+
+def test_shred_log_shows_managers_counts_but_never_content(client, world, contact):
+    world.people.login(world.kim)
+    _log(client, world, contact, "innehåll som försvinner")
+    client.post(f"/notes/{contact.id}/end")
+    world.people.logout()
+    world.people.login(world.maja)
+    page = client.get("/notes/settings")
+    text = html_text(page)
+    assert "Avslutad av ägaren" in text
+    assert "Blå 7" not in text and "försvinner" not in text
+
+
+def test_staff_cannot_change_idle_limits(client, world, contact):
+    world.people.login(world.kim)
+    assert client.get("/notes/settings").status_code == 403
+    assert client.post(f"/notes/settings/{contact.unit_id}",
+                       data={"idle_days": "1", "grace_days": "0"}).status_code == 403
+
+
+def test_pages_with_notes_are_never_cached_and_keep_text_off_spellcheck(client, world, contact):
+    world.people.login(world.kim)
+    response = client.get(f"/notes/{contact.id}")
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
+    assert re.search(r'<textarea id="note"[^>]*spellcheck="false"', body)
+    assert re.search(r'<textarea id="note"[^>]*autocomplete="off"', body)
