@@ -121,4 +121,8 @@ def create_app(config: dict | None = None) -> Flask:
     from views.notes_cli import notes_cli
 
     app.cli.add_command(notes_cli)
+    from views import tally, tally_cli  # pinnstatistik (issue 4)
+
+    app.register_blueprint(tally.bp)
+    app.cli.add_command(tally_cli.catalogue_cli)
     return app

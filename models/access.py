@@ -368,9 +368,9 @@ def _tally_own(session: Session, user: User, tally) -> bool:
             and tally.unit_id in unit_ids(session, user))
 
 
-@rule("tally.catalogue")
-def _tally_catalogue(session: Session, user: User, _obj) -> bool:
-    """The catalogue of one's own units (offline composer): anyone signed in."""
+@rule("tally.use")
+def _tally_use(session: Session, user: User, _obj) -> bool:
+    """Entry to the tally room; the object rules above decide per activity and tally."""
     return True
 
 

@@ -325,7 +325,7 @@ def record_tally(
     client_uuid = as_uuid(client_uuid)
     existing = by_uuid(session, client_uuid)
     if existing is not None:
-        return existing, False
+        return _replayed(existing, user), False
     if not activity.loggable:
         raise DomainError(_l("This activity is not documented as tallies."))
     now = now or utcnow()
@@ -356,13 +356,20 @@ def record_tally(
         existing = by_uuid(session, client_uuid)
         if existing is None:
             raise DomainError(_l("This entry has already been corrected."))
-        return existing, False
+        return _replayed(existing, user), False
     session.execute(insert(TallyValue.__table__), [{
         "tally_id": tally_id, "activity_id": activity.id, "unit_id": unit_id,
         "field_set_id": field_set.id, "field_key": key, "choice": choice, "count": count,
         "occurred_at": occurred_at, "voided": False,
     } for key, choice, count in rows])
     return session.get(Tally, tally_id), True
+
+
+def _replayed(existing: Tally, user: User) -> Tally:
+    """A repeated submission is answered with the stored tally, but only to its author."""
+    if existing.user_id != user.id:
+        raise DomainError(_l("This submission id is already taken."), "client_uuid")
+    return existing
 
 
 def _insert_once(session: Session, row: dict) -> int | None:
@@ -416,7 +423,7 @@ def correct_tally(
     client_uuid = as_uuid(client_uuid)
     existing = by_uuid(session, client_uuid)
     if existing is not None:
-        return existing, False
+        return _replayed(existing, user), False
     if tally.user_id != user.id:
         raise DomainError(_l("You can only correct your own entries."))
     if tally.voided:
@@ -491,6 +498,37 @@ class TallyView:
 
     def lines(self, locale: str = "sv") -> list[str]:
         return summary(self.spec, self.values, locale)
+
+    @property
+    def undo_until(self) -> datetime:
+        return self.tally.created_at + timedelta(seconds=UNDO_SECONDS)
+
+    @property
+    def undo_seconds_left(self) -> int:
+        return max(0, min(UNDO_SECONDS, round((self.undo_until - utcnow()).total_seconds())))
+
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """The values as form fields (the inverse of parse_form), for 'same again'."""
+        return form_pairs(self.spec, self.values)
+
+    @staticmethod
+    def fresh_uuid() -> str:
+        return str(uuid.uuid4())
+
+
+def form_pairs(spec: FieldSetSpec, values: dict) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for f in spec.fields:
+        value = values.get(f.key)
+        if value is None:
+            continue
+        if f.kind == Kind.split:
+            pairs.extend((f"{f.key}.{code}", str(n)) for code, n in value.items())
+        elif f.kind == Kind.multi:
+            pairs.extend((f.key, str(code)) for code in value)
+        else:
+            pairs.append((f.key, str(value)))
+    return pairs
 
 
 def views_of(session: Session, tallies: list[Tally]) -> list[TallyView]:

@@ -2,6 +2,8 @@
 
 import "./drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
 
+import "./outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
+
 const SW_URL = "/sw.js";
 
 if ("serviceWorker" in navigator) {

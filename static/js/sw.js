@@ -1,6 +1,6 @@
 // Nära service worker: caches the app shell and static files only.
 // Never an HTML page with personal data, never an authenticated response.
-const VERSION = "nara-shell-v1";
+const VERSION = "nara-shell-v2";
 const SHELL = [
   "/offline",
   "/static/css/app.css",
@@ -9,6 +9,10 @@ const SHELL = [
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/manifest.webmanifest",
+  // Pinnstatistik: the activity page without data, filled offline from the cached catalogue.
+  "/tally/shell",
+  "/static/js/outbox.js",
+  "/static/css/tally.css",
 ];
 
 self.addEventListener("install", (event) => {
@@ -43,7 +47,11 @@ self.addEventListener("fetch", (event) => {
 
   if (request.mode === "navigate") {
     // Pages always come from the network; offline we show the anonymous offline page.
-    event.respondWith(fetch(request).catch(() => caches.match("/offline")));
+    // An activity thread offline: the data-free shell (outbox.js fills it from the cached
+    // catalogue); any other page: the offline page.
+    const fallback = url.pathname.startsWith("/activities/") ? "/tally/shell" : "/offline";
+    event.respondWith(fetch(request).catch(() => caches.match(fallback)
+      .then((hit) => hit || caches.match("/offline"))));
     return;
   }
   // Journal pages and fragments are sensitive: never cached, never served from a cache.
