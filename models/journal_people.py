@@ -118,7 +118,7 @@ def assign_staff(session: Session, client: Client, staff: User, from_on: date | 
                  to_on: date | None = None) -> StaffAssignment:
     """Make `staff` staff concerned for the client (a member of the client's unit)."""
     from_on = from_on or local_today()
-    if staff.role == Role.admin or client.unit_id not in access.unit_ids(session, staff):
+    if client.unit_id not in access.unit_ids(session, staff):
         raise DomainError(_l("Only staff of the client's unit can be assigned."), "user_id")
     if to_on and to_on < from_on:
         raise DomainError(_l("The end date comes before the start date."), "to_on")
@@ -176,8 +176,7 @@ def visible_client_ids(session: Session, user: User) -> list[int]:
 
 def staff_candidates(session: Session, client: Client) -> list[User]:
     stmt = (select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.unit_id == client.unit_id, User.active.is_(True),
-                   User.role != Role.admin)
+            .where(Membership.unit_id == client.unit_id, User.active.is_(True))
             .order_by(User.display_name))
     return list(session.exec(stmt).all())
 

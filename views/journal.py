@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models import access
 from models import journal_entries as entries
-from models.errors import DomainError
 from models.db import utcnow
+from models.errors import DomainError
 from models.inbox import mark_read
 from models.journal import log_client_access
 from models.journal_people import assignments_of, consents_of, current_staff

@@ -95,6 +95,8 @@ class Clock:
         if local not in self._days:
             if local == self.today:
                 self._days[local] = _("Today")
+            elif local.year == self.today.year:
+                self._days[local] = format_date(local, "d MMM")
             else:
                 self._days[local] = format_date(local, "d MMM yyyy")
         return self._days[local]

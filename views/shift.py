@@ -42,6 +42,7 @@ def _open_digest_after_login():
 @signed_in("inbox.view")
 def digest():
     """Everything colleagues wrote about my clients that I have not marked read."""
+    session.pop("shift_due", None)
     items = shifts.shift_digest(db(), user())
     for item in items:  # each client's notes are about to be shown: log the read first
         log_client_access(db(), user(), item.client.id, "shift.read", "granted",

@@ -1,0 +1,365 @@
+"""The journal over HTTP: the thread, saving a note (htmx and plain), bad input at its
+field, the access log for every read and write, and failing safely when it cannot log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from models.access import AccessLog
+from models.journal import JournalEntry, local_today
+from models.journal_entries import add_entry
+from models.journal_plan import add_months, close_assignment, current_goals
+from tests.conftest import html_text
+from tests.journal_helpers import make_home
+
+HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+def _note(home, **extra):
+    data = {"assignment": home.assignment.id, "category": "action", "when": "now",
+            "text": "Besöket genomfört enligt plan.", "client_uuid": str(uuid.uuid4())}
+    data.update(extra)
+    return data
+
+
+def _log(db, client_id):
+    db.expire_all()
+    return [(r.user_id, r.action, r.outcome) for r in db.exec(
+        select(AccessLog).where(AccessLog.subject_id == client_id).order_by(AccessLog.id))]
+
+
+def test_the_thread_shows_the_plan_then_the_notes_and_logs_the_read(client, people, db):
+    home = make_home(people)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Duschade med stöd.")
+    db.commit()
+    people.login(home.hanna)
+    response = client.get(f"/journal/{home.client.id}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.index("Duscha själv") < body.index("Duschade med stöd.")  # plan on top
+    assert 'class="bubble entry mine' in body
+    assert (home.hanna.id, "thread.read", "granted") in _log(db, home.client.id)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_colleagues_notes_are_on_the_left_with_initials_and_both_times(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "event", "Orolig.",
+              topic="behaviour")
+    db.commit()
+    body = client.get(f"/journal/{home.client.id}").get_data(as_text=True)
+    bubble = re.findall(r'<li class="bubble entry theirs[^"]*"[^>]*>.*?</li>', body, re.S)[-1]
+    assert "Orolig." in bubble and 'class="initials"' in bubble
+    assert bubble.count("<time") == 2  # happened and written
+
+
+def test_saving_a_note_with_htmx_returns_the_bubble_and_a_fresh_composer(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    data = _note(home, text="Astrid duschade själv.")
+    response = client.post(f"/journal/{home.client.id}/entries", data=data, headers=HX)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith('\n<form id="composer"') or '<form id="composer"' in body[:400]
+    assert '<hx-partial hx-target="#bubbles" hx-swap="beforeend">' in body
+    assert "Astrid duschade själv." in body
+    assert data["client_uuid"] not in body  # the fresh composer has a new identity
+    assert (home.hanna.id, "entry.write", "granted") in _log(db, home.client.id)
+
+
+def test_saving_without_javascript_redirects_to_the_new_note(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    response = client.post(f"/journal/{home.client.id}/entries", data=_note(home))
+    assert response.status_code == 302
+    entry = db.exec(select(JournalEntry).where(JournalEntry.category == "action")).one()
+    assert response.headers["Location"].endswith(f"/journal/{home.client.id}#entry-{entry.id}")
+
+
+def test_an_offline_note_sent_twice_is_saved_once(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    data = _note(home, text="Skrivet offline.")
+    headers = HX | {"X-Nara-Draft": "1"}
+    first = client.post(f"/journal/{home.client.id}/entries", data=data, headers=headers)
+    again = client.post(f"/journal/{home.client.id}/entries", data=data, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.get_data(as_text=True).lstrip().startswith('<li class="bubble entry mine')
+    saved = db.exec(select(JournalEntry).where(JournalEntry.text == "Skrivet offline.")).all()
+    assert len(saved) == 1
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"text": ""}, "text", "Skriv vad som hände."),
+    ({"text": "x" * 2001}, "text", "högst 2000 tecken"),
+    ({"when": "other", "occurred_at": "2999-01-01T10:00"}, "occurred_at", "framtiden"),
+    ({"when": "other", "occurred_at": "i morse"}, "occurred_at", "datum och tid"),
+    ({"category": ""}, "category", "Välj vilken sorts anteckning"),
+])
+def test_a_bad_note_gets_its_message_at_the_field_and_keeps_the_text(
+        client, people, db, change, field, message):
+    home = make_home(people)
+    people.login(home.hanna)
+    data = _note(home, text="Det här ska finnas kvar.") | change
+    response = client.post(f"/journal/{home.client.id}/entries", data=data, headers=HX)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert f'id="err-{field}"' in body and message in html_text(response)
+    if "text" not in change:
+        assert "Det här ska finnas kvar." in body
+    assert db.exec(select(JournalEntry).where(JournalEntry.category == "action")).all() == []
+
+
+def test_a_note_on_a_closed_assignment_is_refused_with_a_message(client, people, db):
+    home = make_home(people)
+    close_assignment(db, home.hanna, home.assignment, local_today().isoformat(), "moved")
+    db.commit()
+    people.login(home.hanna)
+    page = client.get(f"/journal/{home.client.id}")
+    assert "läsbar" in html_text(page) or "skrivskyddad" in html_text(page)
+    response = client.post(f"/journal/{home.client.id}/entries", data=_note(home), headers=HX)
+    assert response.status_code == 422
+    assert 'id="err-assignment"' in response.get_data(as_text=True)
+
+
+def test_a_service_intervention_without_consent_offers_to_record_it(client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    page = client.get(f"/journal/{home.client.id}").get_data(as_text=True)
+    assert f'href="/journal/{home.client.id}/consent"' in page
+    response = client.post(f"/journal/{home.client.id}/entries",
+                           data=_note(home, text="Behåll mig."), headers=HX)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'id="err-consent"' in body and "Behåll mig." in body
+    assert f'href="/journal/{home.client.id}/consent"' in body
+
+
+def test_recording_consent_then_writing_works(client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    today = local_today()
+    response = client.post(f"/journal/{home.client.id}/consent", data={
+        "assignment": home.assignment.id, "given_on": today.isoformat(), "given_how": "oral",
+        "valid_until": (today + timedelta(days=90)).isoformat(), "purpose": "Samordning",
+        "covers_documentation": "1"})
+    assert response.status_code == 302
+    saved = client.post(f"/journal/{home.client.id}/entries", data=_note(home), headers=HX)
+    assert saved.status_code == 200
+    log = _log(db, home.client.id)
+    assert (home.hanna.id, "consent.write", "granted") in log
+
+
+def test_a_consent_without_end_date_is_refused_at_its_field(client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    response = client.post(f"/journal/{home.client.id}/consent", data={
+        "assignment": home.assignment.id, "given_on": local_today().isoformat(),
+        "given_how": "oral", "valid_until": "", "purpose": "Samordning kvar"})
+    assert response.status_code == 422
+    assert 'id="err-valid_until"' in response.get_data(as_text=True)
+    assert "Samordning kvar" in response.get_data(as_text=True)
+
+
+def test_a_follow_up_date_beyond_six_months_is_refused_at_its_field(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    goals = current_goals(db, home.assignment)
+    late = add_months(local_today(), 6) + timedelta(days=1)
+    data = {f"outcome-{g.key}": "Bra framsteg" for g in goals} | {"followup_on": late.isoformat()}
+    url = f"/journal/{home.client.id}/plan/{home.assignment.id}/follow-up"
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert 'id="err-followup_on"' in response.get_data(as_text=True)
+    assert "sex månader" in html_text(response) and "Bra framsteg" in html_text(response)
+    ok = client.post(url, data=data | {"followup_on": add_months(local_today(), 6).isoformat()})
+    assert ok.status_code == 302
+
+
+def test_a_plan_can_be_drawn_up_from_the_form(client, people, db):
+    home = make_home(people, plan=False)
+    people.login(home.hanna)
+    url = f"/journal/{home.client.id}/plan/{home.assignment.id}"
+    form = client.get(url + "/edit")
+    assert form.status_code == 200 and "Känsla av trygghet" in html_text(form)  # IBIC areas
+    response = client.post(url, data={
+        "goal-0-key": "", "goal-0-life_area": "mobility", "goal-0-goal": "Gå ut dagligen",
+        "goal-1-key": "", "goal-1-life_area": "", "goal-1-goal": "",
+        "participants": "Astrid, Hanna", "participation": "Vill gå före lunch",
+        "followup_on": (local_today() + timedelta(days=90)).isoformat()})
+    assert response.status_code == 302
+    assert "Gå ut dagligen" in html_text(client.get(url))
+
+
+def test_a_bad_personal_number_on_a_new_client_is_refused_at_its_field(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    response = client.post("/clients/new", data={
+        "unit_id": home.unit.id, "name": "Bertil Test", "personal_number": "19380515-2381",
+        "kind": "sol", "title": "Hemtjänst", "started_on": local_today().isoformat()})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'id="err-personal_number"' in body and "kontrollsiffran" in html_text(response).lower()
+    assert 'value="19380515-2381"' in body and 'value="Bertil Test"' in body
+
+
+def test_a_manager_opens_a_file_and_assigns_staff(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    response = client.post("/clients/new", data={
+        "unit_id": home.unit.id, "name": "Bertil Test", "personal_number": "19121212-1212",
+        "kind": "lss", "title": "Kontaktperson", "decided_on": local_today().isoformat(),
+        "started_on": local_today().isoformat()})
+    assert response.status_code == 302
+    client_id = int(response.headers["Location"].split("/")[2])
+    added = client.post(f"/journal/{client_id}/staff", data={"user_id": home.hugo.id})
+    assert added.status_code == 302
+    people.logout()
+    people.login(home.hugo)
+    assert client.get(f"/journal/{client_id}").status_code == 200
+
+
+def test_a_correction_from_the_entry_page(client, people, db):
+    home = make_home(people)
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Kl. 8.")
+    db.commit()
+    people.login(home.hanna)
+    page = client.get(f"/journal/{home.client.id}/entries/{entry.id}")
+    assert page.status_code == 200 and "Rätta" in html_text(page)
+    empty = client.post(f"/journal/{home.client.id}/entries/{entry.id}/correct", data={"text": ""})
+    assert empty.status_code == 422 and 'id="err-correction-text"' in empty.get_data(as_text=True)
+    done = client.post(f"/journal/{home.client.id}/entries/{entry.id}/correct",
+                       data={"text": "Rättelse: kl. 9."})
+    assert done.status_code == 302
+    thread = client.get(f"/journal/{home.client.id}").get_data(as_text=True)
+    assert "Kl. 8." in thread and "Rättelse: kl. 9." in thread and "is-corrected" in thread
+
+
+def test_a_colleague_who_is_not_assigned_gets_not_found_and_the_attempt_is_logged(
+        client, people, db):
+    home = make_home(people)
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Hemligt.")
+    db.commit()
+    people.login(home.hugo)
+    for url in (f"/journal/{home.client.id}", f"/journal/{home.client.id}/entries/{entry.id}",
+                f"/journal/{home.client.id}/plan/{home.assignment.id}",
+                f"/journal/{home.client.id}/consent", f"/journal/{home.client.id}/export"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Hemligt." not in response.get_data(as_text=True)
+        assert "Astrid" not in response.get_data(as_text=True)
+    posted = client.post(f"/journal/{home.client.id}/entries", data=_note(home))
+    assert posted.status_code == 404
+    denied = [row for row in _log(db, home.client.id) if row[0] == home.hugo.id]
+    assert denied and all(outcome == "denied" for _u, _a, outcome in denied)
+    assert ("entry.write" in {a for _u, a, _o in denied})
+
+
+def test_every_read_and_write_appends_a_log_row(client, people, db):
+    home = make_home(people)
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Ok.")
+    db.commit()
+    people.login(home.hanna)
+    cid, aid = home.client.id, home.assignment.id
+    for url in (f"/journal/{cid}", f"/journal/{cid}/entries/{entry.id}",
+                f"/journal/{cid}/plan/{aid}", f"/journal/{cid}/consent", f"/journal/{cid}/about",
+                f"/journal/{cid}/export"):
+        assert client.get(url).status_code == 200
+    client.post(f"/journal/{cid}/entries", data=_note(home))
+    actions = [a for _u, a, _o in _log(db, cid)]
+    for action in ("thread.read", "entry.read", "plan.read", "consent.read", "client.read",
+                   "export", "entry.write"):
+        assert action in actions
+    rows = db.exec(select(AccessLog).where(AccessLog.subject_id == cid)).all()
+    assert all(r.request_id and r.subject_type == "client" and r.at for r in rows)
+
+
+def test_when_the_access_log_cannot_be_written_no_client_data_is_returned(client, people, db):
+    home = make_home(people)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Känslig text.")
+    db.commit()
+    people.login(home.hanna)
+
+    def broken(*_args):
+        raise RuntimeError("log storage is down")
+
+    event.listen(AccessLog, "before_insert", broken)
+    try:
+        read = client.get(f"/journal/{home.client.id}")
+        write = client.post(f"/journal/{home.client.id}/entries",
+                            data=_note(home, text="Får inte sparas."), headers=HX)
+    finally:
+        event.remove(AccessLog, "before_insert", broken)
+    for response in (read, write):
+        assert response.status_code == 500
+        body = response.get_data(as_text=True)
+        assert "Känslig text." not in body and "Astrid" not in body and "Duscha" not in body
+    assert db.exec(select(JournalEntry).where(JournalEntry.text == "Får inte sparas.")).all() == []
+
+
+def test_the_manager_reviews_the_access_log_with_filters(client, people, db):
+    home = make_home(people)
+    db.commit()
+    people.login(home.hanna)
+    client.get(f"/journal/{home.client.id}")
+    people.logout()
+    people.login(home.hugo)
+    client.get(f"/journal/{home.client.id}")
+    people.logout()
+    people.login(home.maja)
+    page = client.get(f"/journal/log?client={home.client.id}")
+    assert page.status_code == 200
+    text = html_text(page)
+    assert "Hanna Testsson" in text and "Hugo Testsson" in text and "Nekad" in text
+    only_hugo = html_text(client.get(f"/journal/log?user={home.hugo.id}", headers=HX))
+    assert "Hugo Testsson" in only_hugo and "Hanna Testsson" not in only_hugo
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    later = client.get(f"/journal/log?start={tomorrow}", headers=HX)
+    assert "Hanna Testsson" not in html_text(later) and "Inga loggrader" in html_text(later)
+    bad = client.get(f"/journal/log?start={tomorrow}&end={local_today().isoformat()}")
+    assert bad.status_code == 422 and 'id="err-end"' in bad.get_data(as_text=True)
+
+
+def test_another_units_manager_sees_none_of_these_log_rows(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    client.get(f"/journal/{home.client.id}")
+    people.logout()
+    people.login(home.mats)
+    assert "Astrid" not in html_text(client.get("/journal/log"))
+    assert client.get(f"/journal/{home.client.id}").status_code == 404
+
+
+def test_journal_pages_have_no_inline_script_style_or_handlers(client, people, db):
+    home = make_home(people)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Ok.")
+    db.commit()
+    people.login(home.maja)
+    cid, aid = home.client.id, home.assignment.id
+    for url in (f"/journal/{cid}", f"/journal/{cid}/about", f"/journal/{cid}/consent",
+                f"/journal/{cid}/plan/{aid}", f"/journal/{cid}/plan/{aid}/edit",
+                f"/journal/{cid}/plan/{aid}/follow-up", f"/journal/{cid}/close/{aid}",
+                f"/journal/{cid}/receipts", f"/journal/{cid}/export", "/shift", "/journal/log",
+                "/clients/new", f"/units/{home.unit.id}/phrases"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert "<script>" not in body and " style=" not in body and " onclick=" not in body, url
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_journal_forms_never_put_personal_data_in_urls(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    for url in (f"/journal/{home.client.id}", f"/journal/{home.client.id}/consent",
+                "/clients/new"):
+        body = client.get(url).get_data(as_text=True)
+        for form in re.findall(r"<form[^>]*>", body):
+            assert 'method="post"' in form, form
