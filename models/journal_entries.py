@@ -203,6 +203,14 @@ def thread(session: Session, client: Client, entry_ids: list[int] | None = None,
     return views
 
 
+def written_before(session: Session, entry: JournalEntry) -> datetime | None:
+    """When the client's previous note was written (a new day gets its divider)."""
+    stmt = select(JournalEntry.written_at).where(
+        JournalEntry.client_id == entry.client_id, JournalEntry.id < entry.id).order_by(
+        col(JournalEntry.id).desc())
+    return session.exec(stmt).first()
+
+
 def entry_of(session: Session, client: Client, entry_id) -> JournalEntry | None:
     try:
         entry = session.get(JournalEntry, int(entry_id))

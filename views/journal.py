@@ -72,7 +72,10 @@ def add_entry(client_id: int):
         return render_template("journal/_entry.html", view=view, **entry_context(client, []))
     if wants_fragment():
         context = composer_context(client, saved=True) | entry_context(client, [view])
-        return render_template("journal/_saved.html", view=view, **context)
+        before = entries.written_before(db(), entry)
+        new_day = before is None or context["clock"].day(before) != context["clock"].day(
+            entry.written_at)
+        return render_template("journal/_saved.html", view=view, new_day=new_day, **context)
     return redirect(url_for("journal.thread", client_id=client.id, _anchor=f"entry-{entry.id}"))
 
 

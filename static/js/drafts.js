@@ -11,6 +11,7 @@ const STORE = "drafts";
 const memoryDrafts = new Map(); // fallback when WebCrypto or IndexedDB is missing
 const keys = new Map();
 let flushing = false;
+let knownDrafts = 0; // how many unsent notes this page knows of (for the sign-out warning)
 
 const canEncrypt = () => Boolean(window.crypto?.subtle && window.indexedDB);
 
@@ -122,12 +123,12 @@ async function allDrafts() {
 }
 
 function updateStatus(count) {
+  knownDrafts = count;
   const status = document.querySelector("[data-draft-status]");
   const form = status?.closest("form");
   if (!status || !form) return;
-  status.textContent = count
-    ? `${count} ${form.dataset.draftPending || "not saved yet: sent when the connection returns."}`
-    : "";
+  const text = form.dataset.draftPending || "Not saved yet: {num}. Sent when the connection returns.";
+  status.textContent = count ? text.replace("{num}", String(count)) : "";
 }
 
 // Encryption finishes before the store transaction opens (a transaction cannot wait).
@@ -148,11 +149,11 @@ async function keepDraft(form) {
   }
   const list = document.getElementById("bubbles");
   list?.append(pendingBubble(uuid, fields.text, form));
-  list?.lastElementChild?.scrollIntoView({ block: "nearest" });
   // A fresh composer for the next note: new identity, empty text.
   form.querySelector("textarea[name=text]").value = "";
   form.querySelector("input[name=client_uuid]").value = crypto.randomUUID();
   updateStatus((await allDrafts()).length);
+  toBottom();
   return true;
 }
 
@@ -251,6 +252,11 @@ async function wipe() {
 
 // --- wiring ---------------------------------------------------------------------------
 
+// The newest note sits at the bottom, just above the composer (a chat's reading order).
+function toBottom() {
+  window.scrollTo({ top: document.documentElement.scrollHeight });
+}
+
 function isComposer(element) {
   return element instanceof HTMLFormElement && element.matches("form[data-draft-form]");
 }
@@ -284,27 +290,30 @@ document.addEventListener("click", (event) => {
   text.setSelectionRange(text.value.length, text.value.length);
 });
 
-document.addEventListener("submit", async (event) => {
+// Signing out: warn about unsent notes, then wipe. Not awaited here: another room's
+// script also holds the sign-out for its own outbox, and the login page wipes again.
+document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !/\/logout$/.test(form.getAttribute("action") || "")) {
     return;
   }
-  if (form.dataset.wiped) return;
-  event.preventDefault();
-  const left = (await allDrafts()).length;
-  if (left && !window.confirm(signOutWarning(left))) return;
-  await wipe();
-  form.dataset.wiped = "1";
-  form.submit();
+  if (knownDrafts && !window.confirm(signOutWarning(knownDrafts))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    return;
+  }
+  wipe();
 }, true);
 
 function setUp() {
-  if (document.querySelector("form[action$='/login']")) wipe(); // signed out: nothing may stay
+  if (document.querySelector("form[action$='/login']")) { // signed out: nothing may stay
+    wipe();
+    return;
+  }
+  allDrafts().then((drafts) => { knownDrafts = drafts.length; });
   for (const element of document.querySelectorAll("[data-needs-js]")) element.hidden = false;
   const list = document.getElementById("bubbles");
-  if (list && document.querySelector("form[data-draft-form]") && !location.hash) {
-    list.lastElementChild?.scrollIntoView({ block: "end" });
-  }
+  if (list && document.querySelector("form[data-draft-form]") && !location.hash) toBottom();
   flush();
 }
 
@@ -312,7 +321,7 @@ document.addEventListener("htmx:after:swap", (event) => {
   for (const element of document.querySelectorAll("[data-needs-js]")) element.hidden = false;
   const target = event.detail?.ctx?.target;
   if (target?.id === "composer" || target?.matches?.("form[data-draft-form]")) {
-    document.getElementById("bubbles")?.lastElementChild?.scrollIntoView({ block: "nearest" });
+    toBottom();
   }
 });
 document.addEventListener("htmx:after:settle", () => flush());
