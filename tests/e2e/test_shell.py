@@ -12,6 +12,16 @@ def test_login_inbox_language_logout_on_a_phone(page):
     login(page, "fia")
     assert page.get_by_role("heading", name="Nära").is_visible()
     shot(page, "inbox")
+    # open a thread: a chat page with a back arrow, a bubble list and a composer at the bottom
+    page.locator("a.thread-row", has_text="Allvarssamtal").first.click()
+    page.locator("#bubbles").wait_for()
+    assert page.get_by_role("link", name="Tillbaka till inkorgen").is_visible()
+    dock = page.locator(".composer-dock").bounding_box()
+    assert dock and dock["y"] + dock["height"] >= 844 - 2  # fixed at the bottom of the screen
+    shot(page, "thread")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Tillbaka till inkorgen").click()
+    page.wait_for_url("**/")
     page.get_by_role("link", name="Mitt konto").click()
     page.get_by_role("button", name="English").click()
     page.get_by_role("button", name="Sign out").wait_for()
