@@ -44,8 +44,16 @@ from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint, delete, 
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import Role, Unit, User, log_access, units_of
-from models.catalogue import Activity, Level, activities_of_user, current_field_set, spec_of
+from models.catalogue import (
+    Activity,
+    ActivityUnit,
+    Level,
+    activities_of_user,
+    current_field_set,
+    spec_of,
+)
 from models.db import utcnow
+from models.demo import demo_seeder
 from models.errors import DomainError, ValidationErrors
 from models.identity import ensure_no_identity
 from models.inbox import Thread, thread_provider
@@ -56,6 +64,7 @@ from models.tally import (
     by_uuid,
     candidate_units,
     record_tally,
+    summary,
     validate,
     views_of,
 )
@@ -222,6 +231,14 @@ class Talk:
     tally: TallyView
     note: WorkingNote | None
 
+    def lines(self, locale: str = "sv") -> list[str]:
+        """The tally as short lines, without the talk count (it is always one)."""
+        return tally_lines(self.tally.spec, self.tally.values, locale)
+
+
+def tally_lines(spec, values: dict, locale: str = "sv") -> list[str]:
+    return summary(spec, {k: v for k, v in values.items() if k != TALKS_FIELD}, locale)
+
 
 def talks_of(session: Session, contact: WorkingContact) -> list[Talk]:
     """The contact's talks, oldest first, with their tallies and notes."""
@@ -372,14 +389,17 @@ def _days(raw, low: int, high: int) -> int | None:
 
 
 def settings_of(session: Session, user: User) -> list[tuple[Unit, NotesUnitSetting]]:
-    """The units whose idle limit the user may set (access rule "notes.settings")."""
-    if user.role == Role.admin:
-        units = list(session.exec(select(Unit).order_by(Unit.name)).all())
-    elif user.role == Role.manager:
-        units = units_of(session, user)
-    else:
-        units = []
-    return [(u, unit_setting(session, u.id)) for u in units]
+    """The units with a working-notes activity whose idle limit the user may set."""
+    if user.role not in (Role.admin, Role.manager):
+        return []
+    stmt = (
+        select(Unit).join(ActivityUnit, ActivityUnit.unit_id == Unit.id)
+        .join(Activity, Activity.id == ActivityUnit.activity_id)
+        .where(Activity.level == Level.notes).distinct().order_by(Unit.name)
+    )
+    if user.role == Role.manager:
+        stmt = stmt.where(Unit.id.in_([u.id for u in units_of(session, user)]))
+    return [(u, unit_setting(session, u.id)) for u in session.exec(stmt).all()]
 
 
 @dataclass
@@ -532,7 +552,7 @@ def contact_threads(session: Session, user: User) -> list[Thread]:
         threads.append(Thread(
             key=f"contact:{state.contact.id}", title=state.contact.pseudonym,
             endpoint="notes.contact", values={"contact_id": state.contact.id},
-            last_line=f"{state.activity.name} · {state.count_label}",
+            last_line=f"{state.count_label} · {state.activity.name}",
             time=state.contact.last_activity_at, kind="contact",
             badge=str(_l("Shred soon")) if state.shred_soon else (
                 state.count_label if state.cap else ""),
@@ -542,3 +562,35 @@ def contact_threads(session: Session, user: User) -> list[Thread]:
 
 def new_client_uuid() -> str:
     return str(uuid.uuid4())
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+DEMO_CONTACT = ("kim", "motesplats-anhorigstod", "Grön 3", (
+    (9, "Oro för sonens spelande. Vill förstå vad beroende är. Tips: Stödlinjen."),
+    (2, "Har pratat med sonen. Sover bättre. Nästa gång: egna gränser."),
+))
+
+
+@demo_seeder
+def seed_working_contact(session: Session) -> None:
+    """Kim's contact "Grön 3" (Anhörigstöd) with two talks, so the thread is not empty."""
+    from models.demo import user_named
+
+    username, key, pseudonym, talks = DEMO_CONTACT
+    owner = user_named(session, username)
+    activity = session.exec(select(Activity).where(Activity.key == key)).first()
+    if owner is None or activity is None or session.exec(select(WorkingContact.id).where(
+            WorkingContact.owner_id == owner.id, WorkingContact.pseudonym == pseudonym)).first():
+        return
+    contact = open_contact(session, owner, activity, pseudonym)
+    field_set = current_field_set(session, activity, contact.unit_id)
+    values = {f.key: f.options[0].code for f in spec_of(session, field_set.id).fields
+              if f.kind in ("choice", "age")}
+    now = utcnow()
+    contact.created_at = now - timedelta(days=talks[0][0] + 1)
+    for number, (days_ago, note) in enumerate(talks):
+        client_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"nara-demo-talk-{number}")
+        log_talk(session, owner, contact, values, note, client_uuid,
+                 now=now - timedelta(days=days_ago))
+    session.flush()

@@ -271,3 +271,15 @@ def test_pages_with_notes_are_never_cached_and_keep_text_off_spellcheck(client, 
     body = response.get_data(as_text=True)
     assert re.search(r'<textarea id="note"[^>]*spellcheck="false"', body)
     assert re.search(r'<textarea id="note"[^>]*autocomplete="off"', body)
+
+
+def test_the_catalogue_export_holds_no_note_or_pseudonym(app, world, contact, tmp_path):
+    notes.log_talk(world.db, world.kim, contact, valid_values(world.db, world.rad.key),
+                   "Exportmarkör", new_uuid())
+    world.db.commit()
+    path = tmp_path / "catalogue.yaml"
+    result = app.test_cli_runner().invoke(args=["catalogue", "export", str(path)])
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert "rad-och-stod" in text  # the export ran and holds the catalogue
+    assert "Exportmarkör" not in text and "Blå 7" not in text

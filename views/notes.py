@@ -70,15 +70,17 @@ def create():
 
 
 def _thread_context(contact, errors=None, values=None, note="", client_uuid=None) -> dict:
+    """The thread's composer: values from the refused submission, else from the last talk."""
+    errors = errors or {}
     state = notes_model.contact_state(db(), contact)
     spec = spec_of(db(), current_field_set(db(), state.activity, contact.unit_id).id)
-    last = notes_model.last_values(db(), contact)
-    prefilled = values is None and bool(last)
+    shown = notes_model.last_values(db(), contact) if values is None else values
+    # the statistics fields fold away when they are complete (the same person as last time)
+    folded = bool(shown) and not set(errors) - {"note", "talk", "client_uuid"}
     return {
-        "state": state, "contact": contact, "spec": spec, "errors": errors or {},
-        "values": last if values is None else values, "note": note,
-        "prefilled": prefilled,
-        "summary": tally_model.summary(spec, last, str(get_locale())) if prefilled else [],
+        "state": state, "contact": contact, "spec": spec, "errors": errors, "values": shown,
+        "note": note, "folded": folded,
+        "summary": notes_model.tally_lines(spec, shown, str(get_locale())) if folded else [],
         "client_uuid": client_uuid or notes_model.new_client_uuid(),
         "talks_field": notes_model.TALKS_FIELD,
     }
