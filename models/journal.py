@@ -334,6 +334,10 @@ def local_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(LOCAL_TZ).date()
 
 
+def local_day(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 

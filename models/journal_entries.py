@@ -203,12 +203,14 @@ def thread(session: Session, client: Client, entry_ids: list[int] | None = None,
     return views
 
 
-def written_before(session: Session, entry: JournalEntry) -> datetime | None:
-    """When the client's previous note was written (a new day gets its divider)."""
-    stmt = select(JournalEntry.written_at).where(
-        JournalEntry.client_id == entry.client_id, JournalEntry.id < entry.id).order_by(
-        col(JournalEntry.id).desc())
-    return session.exec(stmt).first()
+def view_of(session: Session, entry: JournalEntry, author: User | None = None) -> EntryView:
+    """One bubble's view of a note just written (no corrections can point at it yet)."""
+    if author is None or author.id != entry.author_id:
+        author = session.get(User, entry.author_id)
+    return EntryView(entry, author,
+                     session.get(Assignment, entry.assignment_id),
+                     session.get(PlanGoal, entry.goal_id) if entry.goal_id else None,
+                     corrected_by=[], disputed_by=[])
 
 
 def entry_of(session: Session, client: Client, entry_id) -> JournalEntry | None:

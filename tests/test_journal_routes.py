@@ -60,18 +60,37 @@ def test_colleagues_notes_are_on_the_left_with_initials_and_both_times(client, p
     assert bubble.count("<time") == 2  # happened and written
 
 
-def test_saving_a_note_with_htmx_returns_the_bubble_and_a_fresh_composer(client, people, db):
+def test_saving_a_note_with_htmx_returns_the_bubble_and_resets_the_composer(
+        client, people, db):
     home = make_home(people)
     people.login(home.hanna)
     data = _note(home, text="Astrid duschade själv.")
     response = client.post(f"/journal/{home.client.id}/entries", data=data, headers=HX)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert body.startswith('\n<form id="composer"') or '<form id="composer"' in body[:400]
-    assert '<hx-partial hx-target="#bubbles" hx-swap="beforeend">' in body
+    assert body.lstrip().startswith('<li class="day-divider">') or body.lstrip().startswith(
+        '<li class="bubble entry mine')
     assert "Astrid duschade själv." in body
-    assert data["client_uuid"] not in body  # the fresh composer has a new identity
+    uuid_input = re.search(r'<input type="hidden" id="client-uuid"[^>]*>', body).group(0)
+    assert 'hx-swap-oob="true"' in uuid_input and data["client_uuid"] not in uuid_input
+    assert re.search(r'<textarea id="note-text"[^>]*hx-swap-oob="true"></textarea>', body)
     assert (home.hanna.id, "entry.write", "granted") in _log(db, home.client.id)
+
+
+def test_after_an_error_the_next_save_renders_the_whole_composer_again(client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    bad = client.post(f"/journal/{home.client.id}/entries", data=_note(home, text=""),
+                      headers=HX)
+    assert bad.status_code == 422
+    assert bad.headers["HX-Retarget"] == "#composer" and bad.headers["HX-Reswap"] == "outerHTML"
+    assert 'name="had_errors"' in bad.get_data(as_text=True)
+    good = client.post(f"/journal/{home.client.id}/entries",
+                       data=_note(home, had_errors="1"), headers=HX)
+    body = good.get_data(as_text=True)
+    assert good.status_code == 200 and '<form id="composer"' in body
+    assert 'hx-swap-oob="true"' in re.search(r'<form id="composer"[^>]*>', body).group(0)
+    assert "err-text" not in body
 
 
 def test_saving_without_javascript_redirects_to_the_new_note(client, people, db):

@@ -7,6 +7,8 @@ appends the access-log row before any client data is loaded or shown.
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +17,7 @@ from models import journal_entries as entries
 from models.db import utcnow
 from models.errors import DomainError
 from models.inbox import mark_read
-from models.journal import log_client_access
+from models.journal import local_day, log_client_access
 from models.journal_people import assignments_of, consents_of, current_staff
 from models.journal_plan import goals_of, plan_versions
 from models.journal_shift import attach_readers, read_status
@@ -44,13 +46,14 @@ def thread(client_id: int):
     mark_read(db(), user(), f"client:{client.id}")
     db().commit()
     context = composer_context(client) | entry_context(client, views)
+    context["last_day"] = local_day(views[-1].entry.written_at) if views else ""
     return render("journal/thread.html", "bubbles", **context)
 
 
 @bp.route("/journal/<int:client_id>/entries", methods=["POST"])
 @signed_in("inbox.view")
 def add_entry(client_id: int):
-    """Save a note; htmx gets a fresh composer and the new bubble (no page reload)."""
+    """Save a note; htmx gets the new bubble and a reset composer (no page reload)."""
     client = open_client(client_id, "journal.write", "entry.write", commit=False)
     form = request.form
     try:
@@ -62,30 +65,39 @@ def add_entry(client_id: int):
         db().commit()
     except DomainError as error:
         db().commit()  # the access-log row stays: the attempt was made
-        return _composer_again(client, field_errors(error), form), 422
+        return _composer_again(client, field_errors(error), form)
     except IntegrityError:  # the same offline note arrived twice at once
         db().rollback()
         client = open_client(client_id, "journal.write", "entry.write")
         entry = entries.entry_by_uuid(db(), entries.normalise_uuid(form.get("client_uuid")))
-    view = entries.thread(db(), client, [entry.id])[0]
+    if not (request.headers.get("X-Nara-Draft") == "1" or wants_fragment()):
+        return redirect(url_for("journal.thread", client_id=client.id,
+                                _anchor=f"entry-{entry.id}"))
+    context = entry_context(client, [])
+    view = entries.view_of(db(), entry, user())
     if request.headers.get("X-Nara-Draft") == "1":
-        return render_template("journal/_entry.html", view=view, **entry_context(client, []))
-    if wants_fragment():
-        context = composer_context(client, saved=True) | entry_context(client, [view])
-        before = entries.written_before(db(), entry)
-        new_day = before is None or context["clock"].day(before) != context["clock"].day(
-            entry.written_at)
-        return render_template("journal/_saved.html", view=view, new_day=new_day, **context)
-    return redirect(url_for("journal.thread", client_id=client.id, _anchor=f"entry-{entry.id}"))
+        return render_template("journal/_entry.html", view=view, **context)
+    # The composer says which day the thread ends on (a UI hint), so a new day gets its
+    # divider without another query.
+    new_day = form.get("last_day") != local_day(entry.written_at)
+    context["client_uuid"] = str(uuid.uuid4())
+    context["last_day"] = local_day(entry.written_at)
+    if form.get("had_errors"):
+        context = composer_context(client, saved=True) | context
+    return render_template("journal/_saved.html", view=view, new_day=new_day,
+                           full_composer=bool(form.get("had_errors")), **context)
 
 
 def _composer_again(client, errors: dict, form):
-    """The composer with the messages at their fields and what was typed kept."""
+    """The composer with the messages at their fields and what was typed kept (422)."""
     context = composer_context(client, errors, form)
+    context["last_day"] = form.get("last_day", "")
     if wants_fragment():
-        return render_template("journal/_composer.html", **context)
+        return render_template("journal/_composer.html", **context), 422, {
+            "HX-Retarget": "#composer", "HX-Reswap": "outerHTML"}
     views = entries.thread(db(), client)
-    return render_template("journal/thread.html", **(context | entry_context(client, views)))
+    return render_template("journal/thread.html",
+                           **(context | entry_context(client, views))), 422
 
 
 @bp.route("/journal/<int:client_id>/entries/<int:entry_id>")

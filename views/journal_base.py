@@ -15,8 +15,8 @@ import secrets
 import uuid
 from datetime import datetime
 
-from flask import abort, current_app, g, session
-from flask_babel import format_date, get_timezone
+from flask import abort, current_app, g, session, url_for
+from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
 
 from models import access
@@ -118,9 +118,78 @@ def composer_context(client: j.Client, errors: dict | None = None, form=None,
         client=client, assignments=assignments, summaries=plan_summaries(session, assignments),
         phrases=phrases_for(session, client.unit_id), consent_blocked=blocked,
         errors=errors or {}, form=form or {}, saved=saved, client_uuid=str(uuid.uuid4()),
-        draft_key=draft_key(), me=user(), clock=Clock(), **LABELS,
+        draft_key=draft_key(), **bubble_context(),
     )
 
 
+class Translated(dict):
+    """A vocabulary translated on first use and remembered for the request: 500 bubbles
+    look up a handful of labels thousands of times."""
+
+    def __init__(self, source: dict):
+        super().__init__()
+        self.source = source
+
+    def __missing__(self, key):
+        value = self.source[key]
+        value = Translated(value) if isinstance(value, dict) else str(value)
+        self[key] = value
+        return value
+
+    def __contains__(self, key) -> bool:
+        return key in self.source
+
+    def __iter__(self):
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def get(self, key, default=None):
+        return self[key] if key in self.source else default
+
+    def keys(self):
+        return list(self.source)
+
+    def items(self):
+        return [(key, self[key]) for key in self.source]
+
+
+_BY_LOCALE: dict[str, dict] = {}  # translations are fixed per locale: keep them per process
+
+
+def labels() -> dict:
+    locale = str(get_locale())
+    if locale not in _BY_LOCALE:
+        _BY_LOCALE[locale] = {name: Translated(v) if isinstance(v, dict) else v
+                              for name, v in LABELS.items()}
+    return _BY_LOCALE[locale]
+
+
+def _bubble_texts() -> dict:
+    key = f"texts:{get_locale()}"
+    if key not in _BY_LOCALE:
+        _BY_LOCALE[key] = {
+            "happened": _("happened"), "written": _("written"), "read_by": _("read by"),
+            "goal": _("Goal"), "corrects": _("Corrects"), "about": _("About"),
+            "note_written": _("the note written %(time)s", time="{time}"),
+            "health": _("Goes to the care plan (HSL record)"), "corrected": _("Corrected"),
+            "see_correction": _("see the correction"), "disagrees": _("The person disagrees"),
+            "see_note": _("see the note"),
+            "details": _("Details of the note written %(time)s", time="{time}")}
+    return _BY_LOCALE[key]
+
+
+def bubble_context() -> dict:
+    """Everything _entry.html needs, computed once for hundreds of bubbles."""
+    pattern = url_for("journal.entry", client_id=111111111, entry_id=222222222)
+
+    def entry_href(entry) -> str:
+        return pattern.replace("111111111", str(entry.client_id)).replace(
+            "222222222", str(entry.id))
+
+    return dict(me=user(), clock=Clock(), t=_bubble_texts(), entry_href=entry_href, **labels())
+
+
 def entry_context(client: j.Client, views: list[EntryView]) -> dict:
-    return dict(client=client, entries=views, me=user(), clock=Clock(), **LABELS)
+    return dict(client=client, entries=views, **bubble_context())

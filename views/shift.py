@@ -11,7 +11,7 @@ from models import journal_shift as shifts
 from models.errors import DomainError
 from models.journal import log_client_access
 from views import db, render, request, signed_in, user, wants_fragment
-from views.journal_base import LABELS, Clock, field_errors, open_client
+from views.journal_base import bubble_context, field_errors, open_client
 
 bp = Blueprint("shift", __name__)
 
@@ -49,7 +49,7 @@ def digest():
                           g.get("request_id"))
     db().commit()
     return render("journal/shift.html", items=items, shift=shifts.last_shift(db(), user()),
-                  clock=Clock(), me=user(), **LABELS)
+                  **bubble_context())
 
 
 @bp.route("/shift/start", methods=["POST"])
@@ -72,7 +72,7 @@ def mark_read(client_id: int):
     except DomainError as error:
         db().commit()
         return render("journal/shift.html", items=[], errors=field_errors(error),
-                      shift=None, clock=Clock(), me=user(), **LABELS), 422
+                      shift=None, **bubble_context()), 422
     db().commit()
     if wants_fragment():
         return render("journal/_shift_read.html", client=client)

@@ -320,7 +320,7 @@ function setUp() {
 document.addEventListener("htmx:after:swap", (event) => {
   for (const element of document.querySelectorAll("[data-needs-js]")) element.hidden = false;
   const target = event.detail?.ctx?.target;
-  if (target?.id === "composer" || target?.matches?.("form[data-draft-form]")) {
+  if (target?.id === "bubbles" || target?.id === "composer") {
     toBottom();
   }
 });
