@@ -125,4 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(tally.bp)
     app.cli.add_command(tally_cli.catalogue_cli)
+    from views import manage  # manager view and statistics (issue 7)
+
+    app.register_blueprint(manage.bp)
     return app

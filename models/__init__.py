@@ -1,4 +1,21 @@
 """The domain. Importing the package loads every table and every access rule."""
 
-from models import access, admin, catalogue, demo, inbox, notes, tally  # noqa: F401
-from models import journal, journal_demo, journal_entries, journal_people, journal_plan, journal_shift  # noqa: E501,F401,E402
+from models import (  # noqa: F401
+    access,
+    admin,
+    catalogue,
+    demo,
+    inbox,
+    journal,
+    journal_demo,
+    journal_entries,
+    journal_people,
+    journal_plan,
+    journal_shift,
+    notes,
+    stats,
+    stats_day,
+    stats_followup,
+    stats_report,
+    tally,
+)

@@ -203,12 +203,11 @@ def _cell_at(table: Table, key: Key) -> Cell:
 
 def _knowledge(mark: Mark, value: int, withheld: bool, ceiling: int) -> tuple[int, int]:
     """What a reader of the published table knows about one figure: [low, high]."""
-    if withheld:
-        return (0, ceiling)
     if mark == Mark.small:
         return (1, SMALL_MAX)
     if mark == Mark.hidden:
-        return (_COMPLEMENT_MIN, ceiling)
+        # In a withheld table ".." may stand for anything, zeros included.
+        return (0 if withheld else _COMPLEMENT_MIN, ceiling)
     return (value, value)
 
 
@@ -330,21 +329,32 @@ def disclosures(table: Table) -> list[Key]:
 
 # --- suppression -----------------------------------------------------------------------
 
-def suppress(table: Table) -> Table:
-    """The table as it may leave the unit: "<5" for 1–4 and ".." where needed."""
+def suppress(table: Table, pinned: dict[Key, Mark] | None = None) -> Table:
+    """The table as it may leave the unit: "<5" for 1–4 and ".." where needed.
+
+    `pinned` fixes how some figures are published because another table of the same
+    data already publishes them (the period's total, a field's own breakdown used as the
+    margin of a cross table): those keep their mark and are never chosen as cover, so
+    two tables never disagree about a figure.
+    """
+    pinned = pinned or {}
     net = _network(table)
-    marks = [Mark.small if 1 <= v <= SMALL_MAX else Mark.shown for v in net.values]
+    fixed = [key in pinned for key in net.keys]
+    marks = [
+        pinned.get(key) or (Mark.small if 1 <= v <= SMALL_MAX else Mark.shown)
+        for key, v in zip(net.keys, net.values, strict=True)
+    ]
     ceiling = _ceiling(net)
     bounds = [_knowledge(m, v, False, ceiling) for m, v in zip(marks, net.values, strict=True)]
-    pending = deque(i for i, m in enumerate(marks) if m == Mark.small)
+    pending = deque(i for i, m in enumerate(marks) if m != Mark.shown)
     withheld = False
     while pending:
         index = pending[0]
         if not _exposed(net, bounds, marks, index):
             pending.popleft()
             continue
-        partners = _rectangle_for(table, net, marks, index) or _neighbour_for(
-            net, marks, index
+        partners = _rectangle_for(table, net, marks, fixed, index) or _neighbour_for(
+            net, marks, fixed, index
         )
         if not partners:
             withheld = True
@@ -354,16 +364,18 @@ def suppress(table: Table) -> Table:
             bounds[partner] = _knowledge(Mark.hidden, net.values[partner], False, ceiling)
             pending.append(partner)
     if withheld:
-        marks = [Mark.hidden] * len(marks)
+        marks = [m if fixed[i] else Mark.hidden for i, m in enumerate(marks)]
     return _rebuild(table, net, marks, withheld)
 
 
-def _hideable(net: _Network, marks: list[Mark], i: int) -> bool:
+def _hideable(net: _Network, marks: list[Mark], fixed: list[bool], i: int) -> bool:
     # Zeros are never hidden: ".." must honestly mean "5 or more".
-    return marks[i] == Mark.shown and net.values[i] > 0
+    return marks[i] == Mark.shown and net.values[i] > 0 and not fixed[i]
 
 
-def _rectangle_for(table: Table, net: _Network, marks: list[Mark], index: int) -> list[int]:
+def _rectangle_for(
+    table: Table, net: _Network, marks: list[Mark], fixed: list[bool], index: int
+) -> list[int]:
     """For an inner cell of a two-way table: the cheapest rectangle of cells through it
     (rows i, k × columns j, l) whose other corners are hidden or can be hidden — the
     classic pattern that lets the exposed cell move up or down without touching a total."""
@@ -378,9 +390,10 @@ def _rectangle_for(table: Table, net: _Network, marks: list[Mark], index: int) -
             if k == i or col == j:
                 continue
             corners = [i * n + col, k * n + j, k * n + col]
-            if any(marks[c] == Mark.shown and net.values[c] == 0 for c in corners):
+            if any(marks[c] == Mark.shown and (net.values[c] == 0 or fixed[c])
+                   for c in corners):
                 continue
-            new = [c for c in corners if _hideable(net, marks, c)]
+            new = [c for c in corners if _hideable(net, marks, fixed, c)]
             if not new:
                 continue
             cost = (sum(net.values[c] for c in new), len(new))
@@ -392,13 +405,15 @@ def _rectangle_for(table: Table, net: _Network, marks: list[Mark], index: int) -
 _KIND_ORDER = {"cell": 0, "row": 1, "col": 1, "total": 2}
 
 
-def _neighbour_for(net: _Network, marks: list[Mark], index: int) -> list[int]:
+def _neighbour_for(
+    net: _Network, marks: list[Mark], fixed: list[bool], index: int
+) -> list[int]:
     """One more figure to hide: next to the exposed one if possible (same row, column or
     total), inner cells before totals, then the smallest."""
     u, v = net.ends[index]
     best, best_score = [], None
     for i in range(len(marks)):
-        if not _hideable(net, marks, i):
+        if not _hideable(net, marks, fixed, i):
             continue
         a, b = net.ends[i]
         near = 0 if {a, b} & {u, v} else 1
