@@ -181,7 +181,7 @@ def _rate(send) -> tuple[float, int]:
     return done / (time.perf_counter() - t0), done
 
 
-def save_rates(tmp: Path) -> tuple[float, float, int, int]:
+def save_rates(tmp: Path) -> tuple[float, float, int, int, float]:
     base_proc, base_port = _serve("bench.baseline_app:app", {"BASELINE_DB": str(tmp / "b.db")})
     try:
         plain = Browser(base_port)
@@ -219,10 +219,16 @@ def save_rates(tmp: Path) -> tuple[float, float, int, int]:
             assert status == 200 and "bubble entry mine" in body, (status, body[:300])
 
         nara_rps, nara_n = _rate(nara_send)
+
+        def floor_send():  # the app's own floor: a signed-in page with no journal data
+            status, _ = phone.request("GET", "/account")
+            assert status == 200, status
+
+        floor_rps, _ = _rate(floor_send)
     finally:
         nara_proc.terminate()
         nara_proc.wait(10)
-    return base_rps, nara_rps, base_n, nara_n
+    return base_rps, nara_rps, base_n, nara_n, floor_rps
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -267,7 +273,7 @@ def main() -> int:
                 rows.append(("thread, 500 notes, PostgreSQL", render_times(pg_url)))
             finally:
                 drop_pg(pg_name)
-        base_rps, nara_rps, base_n, nara_n = save_rates(tmp)
+        base_rps, nara_rps, base_n, nara_n, floor_rps = save_rates(tmp)
 
     print(f"{'measure':<34} {'median':>9} {'p95':>9} {'target':>10}  verdict")
     for name, times in rows:
@@ -282,6 +288,8 @@ def main() -> int:
     ok &= good
     print(f"{'baseline: bare Flask+SQLite insert':<34} {base_rps:>7.0f}/s {'':>9} {'':>10}  "
           f"({base_n} POSTs)")
+    print(f"{'for scale: GET /account (signed in)':<34} {floor_rps:>7.0f}/s {'':>9} {'':>10}  "
+          f"{floor_rps / base_rps:.0%} of baseline: the app's floor per request")
     print(f"{'save a note (htmx) + access log':<34} {nara_rps:>7.0f}/s {'':>9} {'>=40%':>10}  "
           f"{ratio:.0%} {'ok' if good else 'MISSED'} ({nara_n} POSTs)")
     return 0 if ok else 1

@@ -164,3 +164,43 @@ def test_signing_out_wipes_unsent_drafts(page, context):
     page.wait_for_url("**/login?reason=logged-out")
     page.wait_for_function("""() => indexedDB.databases().then(
         (d) => !d.some((x) => x.name === "nara-drafts"))""")
+
+
+def test_the_journal_pages_pass_axe_for_the_manager(page):
+    sign_in(page, "maja")
+    astrid = _client_url(page, "Astrid Lindqvist")
+    client_id = astrid.rsplit("/", 1)[1]
+    page.goto(f"{astrid}/about")
+    plan = page.get_by_role("link", name="Plan").first.get_attribute("href")
+    unit_phrases = page.get_by_role("link", name="Snabbfraser").get_attribute("href")
+    pages = {
+        "about": f"{astrid}/about", "consent": f"{astrid}/consent", "plan": plan,
+        "plan-form": f"{plan}/edit", "follow-up": f"{plan}/follow-up",
+        "receipts": f"{astrid}/receipts", "export": f"{astrid}/export",
+        "new-client": "/clients/new", "phrases": unit_phrases,
+        "log": f"/journal/log?client={client_id}",
+    }
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response.status == 200, name
+        assert axe_violations(page) == [], name
+        if name in ("about", "plan-form", "consent"):
+            shot(page, f"journal-page-{name}")
+    assert not page.console_errors, page.console_errors
+
+
+def test_bad_input_on_the_phone_shows_the_message_and_keeps_the_text(page):
+    sign_in(page, "hanna", "**/shift")
+    page.goto("/")
+    page.goto(_client_url(page, "Bengt Karlsson"))
+    page.locator("#composer").get_by_role("radio", name="Åtgärd").check()
+    page.get_by_text("När, mål").click()
+    page.locator("#composer").get_by_role("radio", name="Annan tid").check()
+    page.get_by_label("Datum och tid").fill("2099-01-01T10:00")
+    note = page.get_by_role("textbox", name="Anteckningen")
+    note.fill("Bengt ville gå ut.")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("#err-occurred_at")).to_contain_text("framtiden")
+    expect(page.get_by_role("textbox", name="Anteckningen")).to_have_value("Bengt ville gå ut.")
+    shot(page, "journal-7-bad-input")
+    assert axe_violations(page) == []
