@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
@@ -100,6 +100,8 @@ def account():
 
 def select_locale() -> str:
     """The user's setting, else the browser's Accept-Language, else Swedish."""
+    if not has_request_context():  # CLI, demo seed: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang") in LANGUAGES:
         return session["lang"]
     return request.accept_languages.best_match(LANGUAGES) or current_app.config[
