@@ -230,3 +230,24 @@ def test_unprotected_small_cell_is_reported_by_the_audit():
 def test_negative_counts_are_refused(values):
     with pytest.raises(ValueError):
         one_way(["a", "b"], values)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 5).flatmap(lambda m: st.integers(2, 4).flatmap(
+    lambda n: st.lists(st.lists(st.sampled_from([0, 1, 2, 3, 6, 9, 14, 25]),
+                                min_size=n, max_size=n), min_size=m, max_size=m))))
+def test_pinned_margins_keep_how_another_table_published_them(matrix):
+    """A cross table whose margins are a field's own shared breakdown never contradicts it."""
+    m, n = len(matrix), len(matrix[0])
+    raw = two_way([f"r{i}" for i in range(m)], [f"k{j}" for j in range(n)], matrix)
+    rows = suppress(one_way(raw.rows, [c.value for c in raw.row_totals]))
+    if rows.withheld:
+        return
+    pins = {("row", i): rows.cells[i][0].mark for i in range(m)}
+    pins[("total",)] = rows.total.mark
+    table = suppress(raw, pins)
+    assert [c.mark for c in table.row_totals] == [c.mark for c in rows.column()]
+    assert table.total.mark == rows.total.mark
+    if not table.withheld:
+        assert_publishable(table)
+        assert disclosures(table) == []

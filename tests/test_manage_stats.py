@@ -1,0 +1,158 @@
+"""The statistics page and its exports: suppression as it leaves the unit, charts, CSV
+(BOM, `;`) and XLSX files opened and read back, and bad input kept at its field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from models.catalogue import units_of_activity
+from models.journal import local_today
+from models.stats import local_midnight, period_of, scope_for
+from models.stats_report import build_report
+from models.suppression import SMALL_MAX, disclosures
+from models.tally import record_tally
+from tests.conftest import html_text
+from tests.tally_helpers import activity, load_catalogue, member_of
+
+SERIOUS = "faltare-allvarssamtal"
+# 27 talks this month: a single 16-year-old (a "<5") among 13–15-year-olds.
+AGES = ["13"] * 9 + ["14"] * 9 + ["15"] * 8 + ["16"]
+GENDERS = ["k", "m"] * 13 + ["x"]
+PROBLEMS = ["skola", "kriminalitet", "beroende"] * 9
+
+
+@pytest.fixture
+def month(db, people):
+    load_catalogue(db)
+    act = activity(db, SERIOUS)
+    unit = units_of_activity(db, act.id)[0]
+    fia = member_of(people, db, SERIOUS, "fia")
+    maja = people.user("maja", "manager", [unit])
+    today = local_today()
+    start = local_midnight(today.replace(day=1)) + timedelta(hours=9)
+    for i, (age, gender, problem) in enumerate(zip(AGES, GENDERS, PROBLEMS, strict=True)):
+        occurred = start + timedelta(minutes=7 * i)
+        record_tally(db, fia, act, {"gender_young": gender, "age_individual": age,
+                                    "problem_area": problem, "route_in": "polis"},
+                     uuid.uuid4(), occurred_at=occurred, now=occurred + timedelta(minutes=2))
+    db.commit()
+    people.login(maja)
+    return {"act": act, "unit": unit, "maja": maja, "fia": fia, "today": today}
+
+
+def stats_url(month, **extra) -> str:
+    query = "&".join(f"{k}={v}" for k, v in {"activity": month["act"].id, **extra}.items())
+    return f"/manage/stats?{query}"
+
+
+def test_shared_view_shows_a_small_age_as_under_five_and_a_chart(client, month):
+    page = client.get(stats_url(month))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "&lt;5" in body  # the lone 16-year-old
+    assert '<svg class="chart-svg"' in body and 'role="img"' in body
+    assert re.search(r'<table class="stats-table" id="table-field-age_individual">', body)
+
+
+def test_exact_view_shows_the_real_figure_within_the_unit(client, month):
+    page = client.get(stats_url(month, view="exact"))
+    table = page.get_data(as_text=True).split('id="table-field-age_individual"')[1]
+    table = table.split("</table>")[0]
+    assert re.search(r"<th scope=\"row\">16</th><td>1</td>", table)
+    assert "&lt;5" not in table
+
+
+def test_every_shared_table_passes_the_audit_and_agrees_on_shared_figures(db, month):
+    scope = scope_for(db, month["maja"], [], month["act"].id)
+    period = period_of("month", month["today"])
+    report = build_report(db, scope, period, shared=True,
+                          cross=("problem_area", "age_individual"), series_key="gender_young")
+    assert report.grid("cross") and report.grid("field-series")
+    for grid in report.grids:
+        for table in grid.tables:
+            if not table.withheld:
+                assert disclosures(table) == [], grid.id
+            for cell in table.all_cells():
+                assert not (cell.shown is not None and 1 <= cell.shown <= SMALL_MAX), grid.id
+    # The cross table's margins are published exactly as the fields' own tables are.
+    cross, ages = report.grid("cross").tables[0], report.grid("field-age_individual").tables[0]
+    if not cross.withheld:
+        assert [c.text for c in cross.col_totals] == [c.text for c in ages.column(0)]
+    totals = {g.tables[0].total.text for g in report.grids
+              if g.id.startswith("field-") and g.id != "field-series"}
+    assert totals == {report.total_cell.text}
+
+
+def test_csv_export_has_a_bom_the_unit_and_period_in_its_name_and_suppression(client, month):
+    response = client.get(stats_url(month, table="field-age_individual", format="csv")
+                          .replace("/manage/stats?", "/manage/stats/export?"))
+    assert response.status_code == 200
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment" in disposition
+    assert "F%C3%A4ltgruppen" in disposition or "Fältgruppen" in disposition
+    assert f"{month['today']:%Y-%m}" in disposition
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    by_label = {r[0]: r[1:] for r in rows if r}
+    assert by_label["16"][0] == "<5" and by_label["13"][0] == "9"
+    assert "fia" not in raw.decode("utf-8-sig").lower()  # never who logged what
+
+
+def test_semicolon_csv_for_swedish_excel(client, month):
+    response = client.get(stats_url(month, table="field-gender_young", format="csv-semicolon")
+                          .replace("/manage/stats?", "/manage/stats/export?"))
+    text = response.data.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    assert header.count(";") == 2 and "," not in header
+    assert "Kön" in text  # å, ä, ö survive
+
+
+def test_xlsx_export_opens_with_numbers_as_numbers_and_under_five_as_text(client, month):
+    response = client.get(stats_url(month, table="all", format="xlsx")
+                          .replace("/manage/stats?", "/manage/stats/export?"))
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    assert "Ålder" in book.sheetnames
+    sheet = book["Ålder"]
+    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert values["16"] == "<5" and values["13"] == 9 and isinstance(values["13"], int)
+    assert any("Fältgruppen" in str(row[0]) for row in sheet.iter_rows(values_only=True))
+
+
+def test_a_custom_period_ending_before_it_starts_is_refused_at_the_field(client, month):
+    response = client.get(stats_url(month, period="custom", start="2026-11-15",
+                                    end="2026-11-01"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="err-end"' in body and 'value="2026-11-01"' in body
+    assert "Sista dagen ligger före den första." in html_text(response)
+
+
+def test_an_unknown_export_format_or_table_is_a_bad_request(client, month):
+    base = stats_url(month).replace("/manage/stats?", "/manage/stats/export?")
+    assert client.get(base + "&format=pdf&table=series").status_code == 400
+    assert client.get(base + "&format=csv&table=nope").status_code == 400
+
+
+def test_another_managers_unit_cannot_be_chosen(client, people, month):
+    other = people.user("mats", "manager", [people.unit("Annan enhet")])
+    people.logout()
+    people.login(other)
+    response = client.get(f"/manage/stats?unit={month['unit'].id}")
+    assert response.status_code == 400
+    assert "Fältgruppen" not in html_text(response)
+
+
+def test_all_activities_lists_tallies_per_activity(client, month):
+    page = client.get("/manage/stats?activity=all")
+    assert page.status_code == 200
+    assert "Per verksamhet" in html_text(page) and month["act"].name in html_text(page)
