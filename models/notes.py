@@ -514,16 +514,6 @@ def recent_shreds(session: Session, unit_ids: list[int], limit: int = 20) -> lis
     ).all())
 
 
-def shred_totals(session: Session, since: datetime | None = None) -> dict[str, int]:
-    """Sums from the shred log (for the CLI's report and for managers)."""
-    stmt = select(func.count(ShredLog.id), func.coalesce(func.sum(ShredLog.contacts), 0),
-                  func.coalesce(func.sum(ShredLog.notes), 0))
-    if since is not None:
-        stmt = stmt.where(ShredLog.at >= since)
-    runs, contacts, notes = session.exec(stmt).one()
-    return {"runs": int(runs), "contacts": int(contacts), "notes": int(notes)}
-
-
 # --- inbox ------------------------------------------------------------------------------
 
 

@@ -41,6 +41,18 @@ def _talks_counted(live_app) -> int:
             TallyValue.voided == False)).one())  # noqa: E712
 
 
+def _rad_och_stod_id(live_app) -> int:
+    with new_session(live_app.extensions["nara_engine"]) as session:
+        return session.exec(select(Activity.id).where(Activity.key == "rad-och-stod")).one()
+
+
+def _manager_sees_talks(page, live_app, expected: int):
+    """The manager's statistics for Råd och stöd this month, exact figures (within the unit)."""
+    page.goto(f"/manage/stats?activity={_rad_och_stod_id(live_app)}&view=exact")
+    expect(page.locator("#h-summary")).to_have_text("Råd och stöd")
+    expect(page.locator("#total-now")).to_have_text(str(expected))
+
+
 def _choose(page, legend: str, option: str):
     fieldset = page.locator("fieldset", has=page.locator("legend", has_text=legend))
     fieldset.get_by_role("radio", name=option, exact=True).check()
@@ -111,6 +123,10 @@ def test_counsellor_keeps_notes_for_blue_7_then_shreds_them(page, live_app):
     # The manager: the talks count in the statistics, the contact is unreachable.
     login(page, "maja")
     assert "Blå 7" not in page.content()
+    _manager_sees_talks(page, live_app, talks_before + 3)
+    page.locator("#total-now").evaluate("e => e.scrollIntoView({block: \"center\"})")
+    shot(page, "notes-manager-statistics")
+    assert "Blå 7" not in page.content() and marker not in page.content()
     for url in (contact_url, f"{contact_url}/end", "/notes/"):
         response = page.goto(url)
         assert response.status == 404, url
@@ -137,6 +153,9 @@ def test_counsellor_keeps_notes_for_blue_7_then_shreds_them(page, live_app):
     assert marker.encode() not in _database_bytes(live_app)
     assert "Blå 7".encode() not in _database_bytes(live_app)
     assert _talks_counted(live_app) == talks_before + 3
+    _log_out(page)
+    login(page, "maja")
+    _manager_sees_talks(page, live_app, talks_before + 3)
     # only the refusals this test provoked (the 422 and the manager's 404s)
     assert [e for e in page.console_errors if not EXPECTED.match(e)] == []
 
