@@ -349,10 +349,28 @@ def unit_options(session: Session, unit_id: int) -> dict[str, list[dict]]:
     return {r.list_key: list(r.options) for r in rows}
 
 
+def memo(session: Session, key: tuple, compute):
+    """Remember a catalogue lookup for the life of one session (one request)."""
+    cache = session.info.setdefault("nara_catalogue_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget(session: Session) -> None:
+    """Drop the session's remembered lookups (after the catalogue changed)."""
+    session.info.pop("nara_catalogue_memo", None)
+
+
 def current_field_set(session: Session, activity: Activity, unit_id: int | None) -> FieldSet | None:
     """The field-set version a new tally of `activity` made in `unit_id` is checked against."""
     if activity.level not in LOGGABLE:
         return None
+    return memo(session, ("field_set", activity.id, unit_id),
+                lambda: _current_field_set(session, activity, unit_id))
+
+
+def _current_field_set(session: Session, activity: Activity, unit_id: int | None):
     base = base_field_set(session, activity.id)
     if base is None or unit_id is None:
         return base
@@ -417,6 +435,7 @@ def set_unit_options(
     user: User | None = None,
 ) -> None:
     """Give a unit its own options for an editable list; None restores the catalogue's."""
+    forget(session)
     row = session.get(UnitOptionList, (unit_id, list_key))
     if options is None:
         if row is not None:
@@ -435,6 +454,7 @@ def set_unit_options(
     row.updated_by_id = user.id if user else None
     session.add(row)
     session.flush()
+    forget(session)
     for activity_id in sorted(_activity_ids_of_unit(session, unit_id)):
         activity = session.get(Activity, activity_id)
         current_field_set(session, activity, unit_id)  # derive the unit's version now
@@ -482,6 +502,7 @@ def import_catalogue(
     create_units: bool = False,
 ) -> ImportReport:
     """Create or update every activity in `data`; a changed field list gets a new version."""
+    forget(session)
     report = ImportReport()
     lists = data.get("option_lists") or {}
     templates = data.get("fields") or {}
@@ -576,6 +597,7 @@ def _import_activity(session, entry, position, templates, lists, unit_ids, repor
     current = base_field_set(session, activity.id)
     if current is None or current.digest != digest_of(fields):
         fs = _field_set_with(session, activity.id, fields, base=True)
+        forget(session)
         report.new_versions.append(f"{key} v{fs.version}")
         for unit_id in wanted:
             current_field_set(session, activity, unit_id)

@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, case, func, insert, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import Membership, Role, User, unit_ids
@@ -59,6 +60,7 @@ from models.catalogue import (
     FieldSpec,
     Kind,
     current_field_set,
+    memo,
     spec_of,
 )
 from models.db import utcnow
@@ -276,13 +278,15 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
 
 def candidate_units(session: Session, user: User, activity: Activity) -> list[int]:
     """The user's units that are responsible for the activity."""
-    rows = session.exec(
-        select(ActivityUnit.unit_id)
-        .join(Membership, Membership.unit_id == ActivityUnit.unit_id)
-        .where(ActivityUnit.activity_id == activity.id, Membership.user_id == user.id)
-        .order_by(ActivityUnit.unit_id)
-    )
-    return list(rows.all())
+    def query() -> list[int]:
+        return list(session.exec(
+            select(ActivityUnit.unit_id)
+            .join(Membership, Membership.unit_id == ActivityUnit.unit_id)
+            .where(ActivityUnit.activity_id == activity.id, Membership.user_id == user.id)
+            .order_by(ActivityUnit.unit_id)
+        ).all())
+
+    return list(memo(session, ("units", user.id, activity.id), query))
 
 
 def _resolve_unit(session: Session, user: User, activity: Activity, unit) -> int:
@@ -323,10 +327,10 @@ def record_tally(
 ) -> tuple[Tally, bool]:
     """Validate and store one tally, exactly once per client_uuid (see module docstring)."""
     client_uuid = as_uuid(client_uuid)
-    existing = by_uuid(session, client_uuid)
-    if existing is not None:
-        return _replayed(existing, user), False
     if not activity.loggable:
+        existing = by_uuid(session, client_uuid)
+        if existing is not None:
+            return _replayed(existing, user), False
         raise DomainError(_l("This activity is not documented as tallies."))
     now = now or utcnow()
     unit_id = corrects.unit_id if corrects is not None else _resolve_unit(
@@ -334,8 +338,9 @@ def record_tally(
     field_set = current_field_set(session, activity, unit_id)
     spec = spec_of(session, field_set.id)
     errors: dict = {}
+    clean: dict = {}
     try:
-        _clean, rows = validate(spec, values, activity)
+        clean, rows = validate(spec, values, activity)
     except ValidationErrors as invalid:
         errors.update(invalid.errors)
     try:
@@ -346,13 +351,19 @@ def record_tally(
     except ValidationErrors as invalid:
         errors.update(invalid.errors)
     if errors:
+        # A retry of something already stored is answered with it, even if the catalogue
+        # has changed since: only then is the check worth a query.
+        existing = by_uuid(session, client_uuid)
+        if existing is not None:
+            return _replayed(existing, user), False
         raise ValidationErrors(errors)
-    tally_id = _insert_once(session, {
+    row = {
         "client_uuid": client_uuid, "activity_id": activity.id, "unit_id": unit_id,
         "user_id": user.id, "field_set_id": field_set.id, "occurred_at": occurred_at,
         "created_at": now, "corrects_id": corrects.id if corrects is not None else None,
-    })
-    if tally_id is None:  # someone stored this submission a moment ago
+    }
+    tally_id = _insert_once(session, row)
+    if tally_id is None:  # stored before: a retry, or a twin submission a moment ago
         existing = by_uuid(session, client_uuid)
         if existing is None:
             raise DomainError(_l("This entry has already been corrected."))
@@ -362,7 +373,11 @@ def record_tally(
         "field_set_id": field_set.id, "field_key": key, "choice": choice, "count": count,
         "occurred_at": occurred_at, "voided": False,
     } for key, choice, count in rows])
-    return session.get(Tally, tally_id), True
+    tally = Tally(id=tally_id, voided_at=None, voided_by_id=None, void_reason=None, **row)
+    make_transient_to_detached(tally)  # known in full: no need to read it back
+    session.add(tally)
+    session.info.setdefault("nara_tally_values", {})[tally_id] = clean
+    return tally, True
 
 
 def _replayed(existing: Tally, user: User) -> Tally:
@@ -446,6 +461,9 @@ def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
         return {}
     specs = {t.field_set_id: spec_of(session, t.field_set_id) for t in tallies}
     kinds = {(fs_id, f.key): f.kind for fs_id, s in specs.items() for f in s.fields}
+    known = session.info.get("nara_tally_values", {})
+    if all(t.id in known for t in tallies):  # just recorded in this session
+        return {t.id: known[t.id] for t in tallies}
     out: dict[int, dict] = {t.id: {} for t in tallies}
     field_sets = {t.id: t.field_set_id for t in tallies}
     rows = session.exec(select(TallyValue).where(TallyValue.tally_id.in_(list(out))))

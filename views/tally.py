@@ -138,7 +138,7 @@ def save(activity_id: int):
         return _invalid(act, values, invalid.errors, unit_id, form)
     if from_outbox():
         view = tally_model.views_of(db(), [saved])[0]
-        again = tally_model.last_values(db(), user(), act)
+        again = view if created else tally_model.last_values(db(), user(), act)
         body = render_template("tally/_saved.html", view=view, activity=act, again=again,
                                locale=locale(), can_undo=tally_model.can_undo)
         return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
