@@ -41,7 +41,17 @@ from typing import Any
 
 import yaml
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKeyConstraint, Index, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import Membership, Unit, User
@@ -357,8 +367,11 @@ def memo(session: Session, key: tuple, compute):
     return cache[key]
 
 
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
 def forget(session: Session) -> None:
-    """Drop the session's remembered lookups (after the catalogue changed)."""
+    """Drop the session's remembered lookups (the catalogue changed, or a transaction
+    ended and another session may have changed it)."""
     session.info.pop("nara_catalogue_memo", None)
 
 
@@ -458,6 +471,65 @@ def set_unit_options(
     for activity_id in sorted(_activity_ids_of_unit(session, unit_id)):
         activity = session.get(Activity, activity_id)
         current_field_set(session, activity, unit_id)  # derive the unit's version now
+
+
+MAX_UNIT_OPTIONS = 30
+_FOLD = str.maketrans("åäöéèüÅÄÖÉÈÜ", "aaoeeuaaoeeu")
+
+
+def options_from_lines(text: str, current: list[dict]) -> list[dict]:
+    """A unit's list typed one label per line → options; a kept label keeps its code, so
+    statistics stay comparable across versions."""
+    labels = [" ".join(line.split()) for line in text.splitlines()]
+    labels = [label for label in labels if label]
+    if not labels:
+        raise DomainError(_l("A list needs at least one option."), "options")
+    if len(labels) > MAX_UNIT_OPTIONS:
+        raise DomainError(_l("At most %(max)d options.", max=MAX_UNIT_OPTIONS), "options")
+    if any(len(label) > 60 for label in labels):
+        raise DomainError(_l("Keep each option under 60 characters."), "options")
+    if len({label.casefold() for label in labels}) != len(labels):
+        raise DomainError(_l("Each option only once, please."), "options")
+    by_label = {o["label"].casefold(): o for o in current}
+    options, used = [], set()
+    for label in labels:
+        known = by_label.get(label.casefold())
+        code = known["code"] if known else _code_for(label)
+        base, n = code, 2
+        while code in used:
+            code, n = f"{base[:21]}_{n}", n + 1
+        used.add(code)
+        options.append({"code": code, "label": label,
+                        "label_en": known.get("label_en") if known else None})
+    return options
+
+
+def _code_for(label: str) -> str:
+    folded = label.lower().translate(_FOLD)
+    code = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:24] or "val"
+    return code if code[0].isalnum() else f"v{code}"[:24]
+
+
+def editable_lists_of_unit(session: Session, unit_id: int) -> list[dict]:
+    """The unit's editable lists: key, label, the options in use, own or the catalogue's,
+    and the activities that use it."""
+    lists: dict[str, dict] = {}
+    own = unit_options(session, unit_id)
+    stmt = (select(Activity).join(ActivityUnit, ActivityUnit.activity_id == Activity.id)
+            .where(ActivityUnit.unit_id == unit_id).order_by(Activity.position))
+    for activity in session.exec(stmt):
+        base = base_field_set(session, activity.id) if activity.loggable else None
+        for f in spec_of(session, base.id).fields if base else ():
+            if not f.editable:
+                continue
+            entry = lists.setdefault(f.options_list, {
+                "key": f.options_list, "label": f.label, "label_en": f.label_en,
+                "default": [o.__dict__ for o in f.options], "own": own.get(f.options_list),
+                "activities": []})
+            entry["activities"].append(activity.name)
+    for entry in lists.values():
+        entry["options"] = entry["own"] or entry["default"]
+    return list(lists.values())
 
 
 def _editable_lists(session: Session) -> set[str]:

@@ -103,8 +103,17 @@ def page_context(activity: Activity, **composer) -> dict:
     return dict(
         composer_context(activity, **composer),
         tallies=tally_model.recent_tallies(db(), me, activity) if activity.loggable else [],
-        again=again, can_undo=tally_model.can_undo,
+        again=again, managed_units=_managed_units(activity),
     )
+
+
+def _managed_units(activity: Activity) -> list:
+    from models.access import Role, is_manager_of
+    from models.catalogue import units_of_activity
+
+    if user().role != Role.manager:
+        return []
+    return [u for u in units_of_activity(db(), activity.id) if is_manager_of(db(), user(), u.id)]
 
 
 @bp.route("/activities/<int:activity_id>")
@@ -140,7 +149,7 @@ def save(activity_id: int):
         view = tally_model.views_of(db(), [saved])[0]
         again = view if created else tally_model.last_values(db(), user(), act)
         body = render_template("tally/_saved.html", view=view, activity=act, again=again,
-                               locale=locale(), can_undo=tally_model.can_undo)
+                               locale=locale())
         return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
     return redirect(url_for("tally.activity", activity_id=act.id) + f"#tally-{saved.id}", 303)
 
@@ -165,8 +174,7 @@ def undo(tally_id: int):
     db().commit()
     if request.htmx:
         view = tally_model.views_of(db(), [saved])[0]
-        return render_template("tally/_bubble.html", view=view, locale=locale(),
-                               can_undo=tally_model.can_undo)
+        return render_template("tally/_bubble.html", view=view, locale=locale())
     return redirect(url_for("tally.activity", activity_id=saved.activity_id), 303)
 
 
@@ -218,3 +226,6 @@ def catalogue():
 def shell():
     """The activity page without data: the service worker serves it offline."""
     return render("tally/shell.html", None, shell_only=True)
+
+
+from views import tally_options  # noqa: E402,F401  (the unit's own lists, same blueprint)

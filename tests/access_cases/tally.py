@@ -49,4 +49,6 @@ CASES = {
     "tally.correct": Case(lambda w: f"/tallies/{w.objects['tally']}/correct", allowed=AUTHOR),
     "tally.catalogue": Case("/tally/catalogue.json", allowed=SIGNED_IN),
     "tally.shell": Case("/tally/shell", public=True),
+    "tally.options": Case(lambda w: f"/units/{w.units['A'].id}/tally-options",
+                          allowed=frozenset({"manager_a"}), denied=403),
 }

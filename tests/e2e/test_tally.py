@@ -259,3 +259,25 @@ def test_logout_sends_what_is_waiting_first(page, live_app):
     page.get_by_role("button", name="Logga ut").click()  # no dialog: the flush succeeds
     page.wait_for_url("**/login?reason=logged-out")
     assert rows(live_app) == before + 1
+
+
+def test_exempt_page_correction_page_and_unit_lists_pass_axe(page, live_app):
+    login(page, "fia")
+    page.goto(f"/activities/{activity_id(live_app, 'faltare-uppsokande')}")
+    assert page.get_by_text("relationsskapande").is_visible()
+    assert page.locator("#composer").count() == 0
+    assert axe_violations(page) == []
+    open_activity(page, live_app, "faltare-allvarssamtal")
+    page.locator(".tally-bubble a", has_text="Rätta").first.click()
+    page.get_by_role("heading", name="Rätta en registrering").wait_for()
+    assert axe_violations(page) == []
+    shot(page, "tally-correct")
+    page.context.clear_cookies()
+    login(page, "maja")
+    page.goto(f"/activities/{activity_id(live_app, 'faltare-allvarssamtal')}")
+    page.locator(".tally-about summary").click()
+    page.get_by_role("link", name="Ändra listorna för Fältgruppen").click()
+    page.get_by_role("heading", name="Listor för Fältgruppen").wait_for()
+    assert axe_violations(page) == []
+    shot(page, "tally-unit-lists")
+    assert not page.console_errors, page.console_errors
