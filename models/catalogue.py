@@ -601,11 +601,13 @@ def import_catalogue(
 def _resolve_units(session, activities, unit_map, create_units, report) -> dict[str, int]:
     names = {unit_map.get(n, n) for a in activities for n in a.get("units") or []}
     ids: dict[str, int] = {}
+    missing = [n for n in sorted(names)
+               if session.exec(select(Unit).where(Unit.name == n)).first() is None]
+    if missing and not create_units:
+        raise DomainError(_l("No unit named %(name)s."), "units", name=", ".join(missing))
     for name in sorted(names):
         unit = session.exec(select(Unit).where(Unit.name == name)).first()
         if unit is None:
-            if not create_units:
-                raise DomainError(_l("No unit named %(name)s."), "units", name=name)
             unit = Unit(name=name)
             session.add(unit)
             session.flush()
