@@ -117,7 +117,9 @@ def shot(page, name: str) -> Path:
     """Save a screenshot for people to look at; returns the path."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    # caret="initial": the default hides the caret with a style attribute, which htmx would
+    # copy into the next swap and our CSP would then block.
+    page.screenshot(path=str(path), full_page=False, caret="initial")
     return path
 
 
