@@ -35,7 +35,7 @@ class Config:
         self.SESSION_COOKIE_NAME = "nara_session"
         self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.SESSION_IDLE_MINUTES)
-        self.SESSION_REFRESH_EACH_REQUEST = True
+        self.SESSION_REFRESH_EACH_REQUEST = False  # renewed when "seen" moves (views/auth)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
         self.TESTING = False

@@ -129,3 +129,25 @@ def test_language_choice_is_stored_on_the_account(client, people, db):
     people.logout()
     people.login("fia")
     assert "Sign out" in html_text(client.get("/account"))
+
+
+def test_background_polls_do_not_keep_an_idle_session_alive(client, people, app):
+    people.user("fia")
+    people.login("fia")
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - idle + 120
+    assert client.get("/", headers={"X-Nara-Background": "1"}).status_code == 200
+    with client.session_transaction() as session:
+        assert session["seen"] <= int(time.time()) - idle + 120
+
+
+def test_activity_renews_the_idle_clock(client, people, app):
+    people.user("fia")
+    people.login("fia")
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - idle + 120
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        assert session["seen"] >= int(time.time()) - 2

@@ -16,6 +16,7 @@ from views import db, limiter, public, render, request, signed_in, user
 bp = Blueprint("auth", __name__)
 
 LANGUAGES = ("sv", "en")
+SEEN_GRANULARITY = 60  # seconds
 
 
 def _login_key() -> str:
@@ -129,7 +130,10 @@ def enforce_idle_timeout():
             return response
         return redirect(target)
     # Background polls (the manager's day feed) do not count as the user being active.
-    if request.headers.get("X-Nara-Background") != "1":
+    # Re-signing the cookie is a large share of a request's cost, so "seen" moves at most
+    # once a minute; the cookie's own lifetime is renewed with it.
+    stale = "seen" not in session or now - seen >= SEEN_GRANULARITY
+    if request.headers.get("X-Nara-Background") != "1" and stale:
         session["seen"] = now
     return None
 
