@@ -15,6 +15,7 @@ from models import (  # noqa: F401
     notes,
     stats,
     stats_day,
+    stats_demo,
     stats_followup,
     stats_report,
     tally,

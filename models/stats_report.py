@@ -85,7 +85,6 @@ class Report:
     shared: bool
     grids: list[Grid] = field(default_factory=list)
     tally_lag: dict[int, Lag] = field(default_factory=dict)
-    previous_tally_lag: dict[int, Lag] = field(default_factory=dict)
     fields: list[FieldInfo] = field(default_factory=list)
     cross: tuple[str, str] | None = None
     series_key: str | None = None
@@ -159,8 +158,6 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
     heads = [period_label(period, locale), period_label(previous, locale)]
     units = [u.id for u in scope.units]
     report.tally_lag = lag_by_unit(session, LagSource.tally, units, period, scope.activity_ids)
-    report.previous_tally_lag = lag_by_unit(session, LagSource.tally, units, previous,
-                                            scope.activity_ids)
     journal = lag_by_unit(session, LagSource.journal, units, period)
     for unit in scope.units:
         lag = journal.get(unit.id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, g, redirect, url_for
+from flask import Blueprint, abort, current_app, g, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -24,6 +24,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 # SQLite has no notification channel, so SSE would need long-lived connections (a sync
 # worker each) plus a broadcast between processes. A poll every 30 s is one small GROUP BY
 # per open feed, works through any proxy, and is only done while today is shown.
+# MANAGE_POLL_SECONDS overrides it (the browser tests poll faster).
 POLL_SECONDS = 30
 
 
@@ -51,7 +52,8 @@ def _feed_context(unit: Unit, day, errors=None, form=None) -> dict:
     today = local_today()
     return {
         "unit": unit, "feed": feed, "day": day, "today": today, "live": day == today,
-        "poll_seconds": POLL_SECONDS, "categories": CATEGORIES, "alerts": stats_day.ALERTS,
+        "poll_seconds": current_app.config.get("MANAGE_POLL_SECONDS", POLL_SECONDS),
+        "categories": CATEGORIES, "alerts": stats_day.ALERTS,
         "mine": feed.reviewed_by(user()), "errors": errors or {}, "form": form or {},
         "earliest": today - timedelta(days=stats_day.HISTORY_DAYS),
         "previous_day": day - timedelta(days=1),

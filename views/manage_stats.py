@@ -6,6 +6,9 @@ figures" is the unit's own view. Exports are always the shared version.
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import Response, url_for
 from flask_babel import gettext as _
 
@@ -92,6 +95,12 @@ def stats():
     return render("manage/stats.html", **context), 400 if errors else 200
 
 
+def disposition(name: str) -> str:
+    """attachment with an ASCII fallback and the real (UTF-8) name, as RFC 6266 asks."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+
+
 @bp.route("/stats/export")
 @signed_in("manage.view")
 def export():
@@ -113,6 +122,6 @@ def export():
         body = csv_bytes(grids[0], SEPARATORS[fmt])
         name, mimetype = file_name(report, table, "csv"), "text/csv; charset=utf-8"
     response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Content-Disposition"] = disposition(name)
     response.headers["Cache-Control"] = "no-store"
     return response

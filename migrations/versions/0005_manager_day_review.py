@@ -1,4 +1,4 @@
-"""manager day review
+"""manager day review, statistics index
 
 Revision ID: 0005
 Revises: 0002, 0003
@@ -33,8 +33,15 @@ def upgrade() -> None:
     with op.batch_alter_table('day_review', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_day_review_unit_id'), ['unit_id'], unique=False)
 
+    # Statistics read tally_value through this covering index (models/stats.py).
+    with op.batch_alter_table('tally_value', schema=None) as batch_op:
+        batch_op.create_index('ix_tally_value_stats', ['activity_id', 'field_key', 'occurred_at', 'unit_id', 'voided', 'choice', 'count'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('tally_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_tally_value_stats')
+
     with op.batch_alter_table('day_review', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_day_review_unit_id'))
 

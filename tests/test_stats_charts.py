@@ -1,0 +1,43 @@
+"""Hand-made SVG charts: bars in proportion, no bar for a hidden figure, readable labels,
+and a page that holds no inline style or script (the CSP forbids both)."""
+
+from __future__ import annotations
+
+from models.charts import WIDTH, bar_chart, series_chart
+from models.suppression import Cell, Mark
+
+
+def test_bars_are_in_proportion_and_the_number_is_written_at_the_end():
+    chart = bar_chart("c", "Kön", [("Tjej", [Cell(20), Cell(10)]), ("Kille", [Cell(5), Cell(0)])],
+                      ["november", "oktober"])
+    widths = [b.width for b in chart.bars]
+    assert widths[0] == 2 * widths[1] == 4 * widths[2] and widths[3] == 0
+    assert [b.text for b in chart.bars] == ["20", "10", "5", "0"]
+    assert all(b.text_x > b.x + b.width for b in chart.bars)
+    assert max(b.x + b.width for b in chart.bars) <= WIDTH
+    assert [label.text for label in chart.labels] == ["Tjej", "Kille"]
+    assert chart.legend == ["november", "oktober"]
+
+
+def test_a_hidden_figure_gets_no_bar_only_its_mark():
+    chart = bar_chart("c", "Ålder", [("16", [Cell(3, Mark.small)]), ("17", [Cell(9, Mark.hidden)]),
+                                     ("15", [Cell(12)])], ["november"])
+    small, hidden, shown = chart.bars
+    assert small.width == 0 and small.text == "<5" and small.suppressed
+    assert hidden.width == 0 and hidden.text == ".." and hidden.suppressed
+    assert shown.width > 0 and not shown.suppressed
+
+
+def test_a_lone_one_among_thousands_still_shows_a_bar():
+    chart = series_chart("s", "Per månad", [("jan", [Cell(5000)]), ("feb", [Cell(1)])])
+    assert chart.bars[1].width >= 2
+    assert chart.height > 0 and chart.view_box == f"0 0 {WIDTH} {chart.height}"
+
+
+def test_manager_pages_have_no_inline_style_or_script(client, people):
+    unit = people.unit("Fältgruppen")
+    people.login(people.user("maja", "manager", [unit]))
+    for path in (f"/manage/units/{unit.id}/day", "/manage/stats", "/manage/follow-ups"):
+        body = client.get(path).get_data(as_text=True)
+        assert " style=" not in body and "<script>" not in body and " onclick=" not in body
+        assert "<style" not in body
