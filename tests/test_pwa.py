@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.conftest import html_text
-
-SW = Path(__file__).resolve().parent.parent / "static" / "js" / "sw.js"
 
 
 def test_manifest_has_name_icons_standalone_and_swedish(client):
@@ -32,11 +28,3 @@ def test_offline_page_holds_no_session_token_or_personal_data(client, people):
     body = response.get_data(as_text=True)
     assert "Du är offline" in html_text(response)
     assert "X-CSRFToken" not in body and "Fia" not in body
-
-
-def test_service_worker_never_caches_pages_only_the_shell():
-    source = SW.read_text()
-    # navigations go to the network; only /static/ and the manifest are cached
-    assert 'request.mode === "navigate"' in source
-    assert "fetch(request).catch(() => caches.match(\"/offline\"))" in source
-    assert 'url.pathname.startsWith("/static/")' in source

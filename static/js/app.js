@@ -57,3 +57,21 @@ document.addEventListener("DOMContentLoaded", () => focusFirstInvalid(document))
 document.addEventListener("htmx:after:settle", (event) => {
   setTimeout(() => focusFirstInvalid(event.target), 30);
 });
+
+// Keep focused or scrolled-to content clear of the composer fixed at the bottom: the
+// dock's height becomes the page's bottom scroll padding (CSSOM, allowed by our CSP).
+function trackDock() {
+  const dock = document.querySelector(".composer-dock");
+  const root = document.documentElement;
+  if (!dock || !("ResizeObserver" in window)) {
+    root.style.removeProperty("--dock-height");
+    return;
+  }
+  if (dock.dataset.tracked) return;
+  dock.dataset.tracked = "1";
+  new ResizeObserver(() => {
+    root.style.setProperty("--dock-height", `${dock.offsetHeight}px`);
+  }).observe(dock);
+}
+document.addEventListener("DOMContentLoaded", trackDock);
+document.addEventListener("htmx:after:settle", trackDock);

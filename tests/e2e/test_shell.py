@@ -89,3 +89,24 @@ def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(browser, 
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "inbox-200-percent")
     context.close()
+
+
+def test_service_worker_caches_only_the_shell_never_a_page_with_personal_data(page):
+    login(page, "hanna")  # a home-care worker: her pages hold client data
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.goto("/")
+    page.locator("a.thread-row").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/journal/" in page.url
+    cached = page.evaluate("""async () => {
+        const urls = [];
+        for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+        }
+        return urls;
+    }""")
+    assert cached, "the shell should be cached"
+    allowed = ("/static/", "/manifest.webmanifest", "/offline", "/tally/shell",
+               "/tally/catalogue.json")
+    assert [u for u in cached if not u.startswith(allowed)] == []

@@ -215,7 +215,9 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
     page.locator('button.step[data-step="1"][data-for="in-children_by_gender.k"]').tap()
     page.locator("#composer button[type=submit]").tap()
     page.locator("#bubbles .status-pending").wait_for()
-    assert page.locator("#outbox-badge .outbox-count").inner_text() == "1"
+    # the badge is updated once the IndexedDB write has committed
+    page.wait_for_function(
+        "() => document.querySelector('#outbox-badge .outbox-count').textContent.trim() === '1'")
     shot(page, "tally-offline-shell")
     context.set_offline(False)
     wait_for_rows(page, live_app, before + 1)
