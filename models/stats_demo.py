@@ -1,5 +1,7 @@
-"""Demo statistics: a month and a half of Allvarssamtal in Fältgruppen, so the manager's
+"""Demo statistics: two months of Allvarssamtal in Fältgruppen, so the manager's
 statistics have something to show (charts, "<5" cells, a comparison with last month).
+They are logged by a second fältare, Felix, so Fia's own threads stay as the tally demo
+made them.
 
 Idempotent: every tally has a fixed client UUID per month and position, so running
 `flask demo-seed` again adds nothing.
@@ -12,9 +14,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from models.access import Role, create_user
 from models.catalogue import Activity
 from models.db import utcnow
-from models.demo import demo_seeder, user_named
+from models.demo import DEMO_PASSWORD, demo_seeder, unit_named, user_named
 from models.journal import local_today
 from models.stats import local_midnight
 from models.tally import by_uuid, record_tally
@@ -45,10 +48,12 @@ def _spread(start, end, count: int):
 
 @demo_seeder
 def seed_statistics(session: Session) -> None:
-    fia = user_named(session, "fia")
     activity = session.exec(select(Activity).where(Activity.key == SERIOUS)).first()
-    if fia is None or activity is None:
+    unit = unit_named(session, "Fältgruppen")
+    if activity is None or unit is None:
         return
+    felix = user_named(session, "felix") or create_user(
+        session, "felix", "Felix Fältare", DEMO_PASSWORD, Role.staff, [unit])
     now = utcnow()
     month_start = local_midnight(local_today(now).replace(day=1))
     previous_start = local_midnight((month_start.date() - timedelta(days=1)).replace(day=1))
@@ -63,7 +68,7 @@ def seed_statistics(session: Session) -> None:
                                      f"nara-demo-stats-{label}-{start.date()}-{number}")
             if by_uuid(session, client_uuid) is not None:
                 continue
-            record_tally(session, fia, activity, {
+            record_tally(session, felix, activity, {
                 "gender_young": gender, "age_individual": age, "problem_area": problem,
                 "route_in": route}, client_uuid, occurred_at=when,
                 now=min(when + timedelta(minutes=3 + number % 40), now))
