@@ -73,7 +73,7 @@ def day(unit_id: int):
         db().commit()
         return render("manage/day.html", **context), 400
     context = _feed_context(unit, chosen)
-    if context["live"] and request.headers.get("X-Nara-Background") != "1":
+    if context["live"]:  # polls too: what they bring is on the manager's screen
         mark_read(db(), user(), stats_day.day_thread_key(unit.id))
     db().commit()  # the access-log rows for the clients shown
     return render("manage/day.html", "bubbles", **context)
