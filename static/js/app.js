@@ -1,7 +1,7 @@
 // Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
 
 import "./drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
-
+import "./notes.js"; // working notes: say clearly that a note is never kept offline
 import "./outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
 
 const SW_URL = "/sw.js";

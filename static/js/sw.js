@@ -1,6 +1,6 @@
 // Nära service worker: caches the app shell and static files only.
 // Never an HTML page with personal data, never an authenticated response.
-const VERSION = "nara-shell-v2";
+const VERSION = "nara-shell-v3";
 const SHELL = [
   "/offline",
   "/static/css/app.css",
@@ -12,7 +12,12 @@ const SHELL = [
   // Pinnstatistik: the activity page without data, filled offline from the cached catalogue.
   "/tally/shell",
   "/static/js/outbox.js",
+  "/static/js/drafts.js",
+  "/static/js/notes.js",
   "/static/css/tally.css",
+  "/static/css/journal.css",
+  "/static/css/notes.css",
+  "/static/css/manage.css",
 ];
 
 self.addEventListener("install", (event) => {
