@@ -96,7 +96,8 @@ Ulla Ulrika Valter Vera Viktor Vilgot Vilma Wilma William Yvonne Åsa Ebbe Elton
 _WORD = re.compile(rf"(?<![{_LETTERS}])[A-ZÅÄÖÉ][a-zåäöéü]+(?![{_LETTERS}])")
 
 
-def _luhn_ok(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check digit of a Swedish personal or coordination number (10 digits)."""
     total = 0
     for i, ch in enumerate(digits):
         d = int(ch) * (2 if i % 2 == 0 else 1)
@@ -116,7 +117,7 @@ def _personnummer(text: str) -> list[IdentityMatch]:
     for m in _PNR.finditer(text):
         date, serial = m.group(1), m.group(2)
         short = date[-6:]
-        if _plausible_birth_date(short) and _luhn_ok(short + serial):
+        if _plausible_birth_date(short) and luhn_valid(short + serial):
             found.append(IdentityMatch(PERSONNUMMER, m.group(0), m.start(), m.end()))
     return found
 

@@ -41,6 +41,7 @@ from models import access
 from models.access import User
 from models.db import utcnow
 from models.errors import DomainError
+from models.identity import luhn_valid  # noqa: F401  (one Luhn check for the whole app)
 
 LOCAL_TZ = ZoneInfo(os.environ.get("NARA_TIMEZONE", "Europe/Stockholm"))
 TEXT_MAX = 2000
@@ -390,14 +391,6 @@ def parse_day(raw: str | None, field: str, required: bool = True) -> date | None
 # --- personal identity numbers ---------------------------------------------------------
 
 _PNR = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(digits):
-        n = int(ch) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
 
 
 def parse_personal_number(raw: str, today: date | None = None) -> tuple[str, date]:
