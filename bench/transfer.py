@@ -25,9 +25,19 @@ def page_weight(client, path: str) -> list[tuple[str, int, int]]:
     rows = [(path, len(html), len(gzip.compress(html, 6)))]
     text = html.decode()
     assets = re.findall(r'(?:src|href)="(/static/[^"]+|/manifest\.webmanifest)"', text)
-    for asset in dict.fromkeys(assets):
+    seen: dict[str, None] = dict.fromkeys(assets)
+    queue = list(seen)
+    while queue:
+        asset = queue.pop(0)
         body = client.get(asset).get_data()
         rows.append((asset, len(body), len(gzip.compress(body, 6))))
+        if asset.endswith(".js"):  # ES module imports load too
+            base = asset.rsplit("/", 1)[0]
+            for name in re.findall(r'^import "\./([^"]+)"', body.decode(), re.M):
+                url = f"{base}/{name}"
+                if url not in seen:
+                    seen[url] = None
+                    queue.append(url)
     return rows
 
 
