@@ -316,6 +316,8 @@ LOG_ACTIONS = {
     "receipts.read": _l("Read the read receipts"),
     "export": _l("Exported the file"),
     "close": _l("Closed an assignment"),
+    "feed.read": _l("Seen in the manager's day feed"),
+    "followups.read": _l("Seen in the follow-up list"),
 }
 LOG_PAGE = 100
 
