@@ -207,7 +207,10 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function("() => caches.has('nara-tally-data')")
+    # the cache exists as soon as it is opened; wait for the catalogue itself to be stored
+    page.wait_for_function(
+        "async () => !!(await (await caches.open('nara-tally-data'))"
+        ".match('/tally/catalogue.json'))")
     before = rows(live_app)
     context.set_offline(True)
     page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
