@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import String, Text, or_, select
 from sqlmodel import SQLModel
 
 from models import notes
-from tests.notes_helpers import build, new_uuid, valid_values
+from tests.notes_helpers import build, new_uuid, random_letters, valid_values
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def world(app, db, people):
 
 
 def _marker() -> str:
-    return f"MARKER{uuid.uuid4().hex}"
+    return f"MARKER{random_letters()}"
 
 
 def _found_by_any_query(db, marker: str) -> list[str]:
@@ -71,7 +70,7 @@ def test_ended_contact_is_found_by_no_query(world):
 def test_ended_contacts_notes_and_pseudonym_are_not_in_the_sqlite_file_or_wal(app, world):
     if not app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("bytes on disk: SQLite only (PostgreSQL reclaims rows by vacuum)")
-    marker, pseudonym = _marker(), "Q" + uuid.uuid4().hex[:12]
+    marker, pseudonym = _marker(), "Q" + random_letters()[:12]
     contact = _contact_with_notes(world, pseudonym, marker)
     assert _bytes_found(app, marker), "the note should be on disk before shredding"
     assert _bytes_found(app, pseudonym)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,8 @@ def live_app(tmp_path, sqlite_template):
     app = create_app({
         "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "e2e-secret",
         "FAST_PASSWORD_HASHING": True, "PREFER_HTTPS": False,
+        # many sign-ins from 127.0.0.1 in one run; the limit itself is tested over HTTP
+        "RATELIMIT_ENABLED": False,
     })
     with app.app_context():
         from models.demo import seed_demo
@@ -139,3 +142,18 @@ def axe_violations(page) -> list:
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     return result.response["violations"]
+
+
+def wait_until(page, js: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript function until it returns something truthy.
+
+    Not page.wait_for_function: its predicate is compiled with eval inside the page, which
+    our CSP (no 'unsafe-eval') refuses at random moments. page.evaluate is not affected.
+    """
+    if not js.lstrip().startswith(("(", "async")):
+        js = f"() => ({js})"
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(js):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for: {js}")
+        page.wait_for_timeout(100)

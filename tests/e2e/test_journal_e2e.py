@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, axe_violations, shot
+from tests.e2e.conftest import PHONE, axe_violations, shot, wait_until
 
 IDB_DUMP = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-drafts", 1);
@@ -162,7 +162,7 @@ def test_signing_out_wipes_unsent_drafts(page, context):
     page.goto("/account")
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/login?reason=logged-out")
-    page.wait_for_function("""() => indexedDB.databases().then(
+    wait_until(page, """() => indexedDB.databases().then(
         (d) => !d.some((x) => x.name === "nara-drafts"))""")
 
 

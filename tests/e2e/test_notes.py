@@ -4,7 +4,6 @@ shredding, a refused personnummer, and a manager who cannot reach the contact.""
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -15,6 +14,7 @@ from models.catalogue import Activity
 from models.db import new_session
 from models.tally import TallyValue
 from tests.e2e.conftest import SHOTS, axe_violations, login
+from tests.notes_helpers import random_letters
 
 CONTACT_URL = re.compile(r".*/notes/(\d+)$")
 EXPECTED = re.compile(r"Failed to load resource: the server responded with a status of (404|422)")
@@ -72,7 +72,7 @@ def _log_out(page):
 
 
 def test_counsellor_keeps_notes_for_blue_7_then_shreds_them(page, live_app):
-    marker = f"Minnesmarkör{uuid.uuid4().hex[:10]}"
+    marker = f"Minnesmarkör{random_letters()[:10]}"
     talks_before = _talks_counted(live_app)
 
     login(page, "kim")
@@ -208,7 +208,7 @@ STORED_ON_DEVICE = """async (marker) => {
 
 
 def test_offline_a_note_stays_in_the_form_and_nowhere_on_the_phone(page, context):
-    marker = f"Offlinemarkör{uuid.uuid4().hex[:10]}"
+    marker = f"Offlinemarkör{random_letters()[:10]}"
     login(page, "kim")
     page.goto("/notes/")
     page.get_by_role("link", name=re.compile("Grön 3")).click()

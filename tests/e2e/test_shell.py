@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import axe_violations, login, shot
+from tests.e2e.conftest import axe_violations, login, shot, wait_until
 
 
 def test_login_inbox_language_logout_on_a_phone(page):
@@ -45,7 +45,7 @@ def test_installed_app_shows_offline_page_without_network(page, context):
     login(page, "fia")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.goto("/account")
     assert page.get_by_role("heading", name="Du är offline").is_visible()
@@ -73,7 +73,7 @@ def test_admin_manages_people_on_a_phone_with_no_axe_violations(page):
     page.get_by_role("button", name="Skapa person").click()
     page.get_by_text("Lösenordet måste vara minst 10 tecken.").wait_for()
     assert page.get_by_label("Fullständigt namn").input_value() == "Ny Anställd"
-    page.wait_for_function("document.activeElement.id === 'new-password'")
+    wait_until(page, "document.activeElement.id === 'new-password'")
     page.wait_for_timeout(100)
     shot(page, "admin-error")
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.db import new_session
 from models.tally import Tally, values_of
-from tests.e2e.conftest import SHOTS, axe_violations, login, shot
+from tests.e2e.conftest import SHOTS, axe_violations, login, shot, wait_until
 
 PENDING_JS = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-outbox");
@@ -193,7 +193,7 @@ def test_twenty_tallies_offline_and_with_the_server_down_arrive_exactly_once(
     assert rows(live_app) == before
     shot(page, "tally-pending-badge")
     context.set_offline(False)
-    page.wait_for_function("() => document.getElementById('outbox-badge').hidden", timeout=20000)
+    wait_until(page, "() => document.getElementById('outbox-badge').hidden", timeout=20)
     wait_for_rows(page, live_app, before + 20)
     assert page.evaluate(PENDING_JS) == 0
     assert page.locator("#bubbles .status-pending").count() == 0
@@ -206,9 +206,9 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
     login(page, "fia")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
     # the cache exists as soon as it is opened; wait for the catalogue itself to be stored
-    page.wait_for_function(
+    wait_until(page,
         "async () => !!(await (await caches.open('nara-tally-data'))"
         ".match('/tally/catalogue.json'))")
     before = rows(live_app)
@@ -219,7 +219,7 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
     page.locator("#composer button[type=submit]").tap()
     page.locator("#bubbles .status-pending").wait_for()
     # the badge is updated once the IndexedDB write has committed
-    page.wait_for_function(
+    wait_until(page,
         "() => document.querySelector('#outbox-badge .outbox-count').textContent.trim() === '1'")
     shot(page, "tally-offline-shell")
     context.set_offline(False)
