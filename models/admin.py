@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from models.access import Membership, Role, Unit, User, units_of
 from models.errors import DomainError
@@ -16,8 +16,8 @@ from models.inbox import Thread, thread_provider
 def admin_threads(session: Session, user: User) -> list[Thread]:
     if user.role != Role.admin:
         return []
-    people = len(session.exec(select(User.id)).all())
-    units = len(session.exec(select(Unit.id)).all())
+    people = session.exec(select(func.count()).select_from(User)).one()
+    units = session.exec(select(func.count()).select_from(Unit)).one()
     return [
         Thread(key="admin:people", title=str(_l("People and units")), endpoint="admin.index",
                last_line=str(_l("%(people)d people · %(units)d units", people=people,

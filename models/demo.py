@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from models.access import Membership, Role, Unit, User, create_unit, create_user
+from models.access import Role, Unit, User, create_unit, create_user
 
 UNITS = ("Fältgruppen", "Familjecentralen", "Hemtjänst Norr", "Mötesplatsen")
 
@@ -62,7 +62,3 @@ def seed_demo(session: Session) -> list[tuple[str, str, str]]:
         seeder(session)
     session.commit()
     return [(u, DEMO_PASSWORD, str(r)) for u, _d, r, _units in USERS]
-
-
-def memberships(session: Session, user: User) -> list[int]:
-    return list(session.exec(select(Membership.unit_id).where(Membership.user_id == user.id)))
