@@ -16,7 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.db import utcnow
@@ -202,8 +202,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+# Every signed-in request runs this; built once, since building a select costs more than
+# running it (SQLAlchemy then finds the compiled form in its cache).
+_USER_BY_TOKEN = select(User).where(User.session_token == bindparam("token"))
+
+
 def user_by_session_token(session: Session, token: str) -> User | None:
-    return session.exec(select(User).where(User.session_token == token)).first()
+    return session.exec(_USER_BY_TOKEN, params={"token": token}).first()
 
 
 def unit_ids(session: Session, user: User) -> set[int]:
@@ -348,11 +353,11 @@ def _journal_log(session: Session, user: User, _obj) -> bool:
 
 
 def _member_of_activity_unit(session: Session, user: User, activity) -> bool:
-    from models.catalogue import activity_unit_ids
+    from models.catalogue import responsible_units_of
 
     if activity is None or activity.id is None or user.role == Role.admin:
         return False
-    return bool(activity_unit_ids(session, activity.id) & unit_ids(session, user))
+    return bool(responsible_units_of(session, user, activity))
 
 
 @rule("tally.activity", hide=True)

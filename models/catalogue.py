@@ -17,8 +17,12 @@ Public functions
   (every field inline), re-importable without changes.
 - ``activities_of_user(session, user) -> list[Activity]``: the activities of the user's units.
 - ``activity_unit_ids(session, activity_id) -> set[int]``: its responsible units.
-- ``current_field_set(session, activity, unit_id) -> FieldSet | None``: the version a new
-  tally made in that unit uses (None for exempt / case-system activities).
+- ``responsible_units_of(session, user, activity) -> list[int]``: the user's units that
+  log it (one query, which also yields each unit's current version).
+- ``current_field_set(session, activity, unit_id) -> FieldSetRef | None``: the version a
+  new tally made in that unit uses (None for exempt / case-system activities).
+- ``refresh_field_sets(session, activity_id=None, unit_id=None)``: store each unit's
+  current version after a catalogue change (import and list edits call it).
 - ``spec_of(session, field_set_id) -> FieldSetSpec``: the immutable, cached definition.
 - ``set_unit_options(session, unit_id, list_key, options, user=None)``: a unit's own
   option list (or None to go back to the catalogue's); derives the field sets at once.
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from flask_babel import lazy_gettext as _l
@@ -48,6 +52,7 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     func,
 )
@@ -134,12 +139,20 @@ class Activity(SQLModel, table=True):
 
 
 class ActivityUnit(SQLModel, table=True):
-    """The units responsible for an activity (seed 001 "Ansvarig")."""
+    """The units responsible for an activity (seed 001 "Ansvarig").
+
+    `field_set_id` is derived: the field-set version this unit's new tallies of the activity
+    are checked against (the base version with the unit's own option lists applied). It is
+    refreshed whenever the catalogue or one of the unit's lists changes
+    (`refresh_field_sets`), so saving a tally reads it in the same query as the access
+    check instead of re-deriving it. NULL means "not derived yet" and is derived on read.
+    """
 
     __tablename__ = "activity_unit"
 
     activity_id: int = Field(foreign_key="activity.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    field_set_id: int | None = Field(default=None, foreign_key="field_set.id")
 
 
 class FieldSet(SQLModel, table=True):
@@ -286,9 +299,33 @@ def digest_of(fields: list[dict]) -> str:
 _FIELDS_BY_DIGEST: dict[str, tuple[FieldSpec, ...]] = {}
 
 
+class FieldSetRef(NamedTuple):
+    """Which field-set version, without its fields (those come from `spec_of`)."""
+
+    id: int
+    activity_id: int
+    version: int
+    digest: str
+
+
+def _known_field_sets(session: Session) -> dict[int, FieldSetRef]:
+    """Field-set rows this session has seen. A row never changes, so unlike `memo` this
+    outlives commits: a request that saves and then renders reads each version once."""
+    return session.info.setdefault("nara_field_sets", {})
+
+
+def _ref(session: Session, fs: FieldSet | FieldSetRef | None) -> FieldSetRef | None:
+    if fs is None:
+        return None
+    ref = FieldSetRef(fs.id, fs.activity_id, fs.version, fs.digest)
+    _known_field_sets(session)[ref.id] = ref
+    return ref
+
+
 def spec_of(session: Session, field_set_id: int) -> FieldSetSpec:
     """The definition of one field-set version (cached: versions are immutable)."""
-    fs = session.get(FieldSet, field_set_id)
+    fs = _known_field_sets(session).get(field_set_id) or _ref(
+        session, session.get(FieldSet, field_set_id))
     if fs is None:
         raise DomainError(_l("Unknown field set."))
     fields = _FIELDS_BY_DIGEST.get(fs.digest)
@@ -375,15 +412,86 @@ def forget(session: Session) -> None:
     session.info.pop("nara_catalogue_memo", None)
 
 
-def current_field_set(session: Session, activity: Activity, unit_id: int | None) -> FieldSet | None:
+# Run on every tally save and thread: built once (building a select costs more than
+# running it; SQLAlchemy finds the compiled form in its cache).
+_RESPONSIBLE_UNITS = (
+    select(ActivityUnit.unit_id, FieldSet.id, FieldSet.version, FieldSet.digest)
+    .join(Membership, Membership.unit_id == ActivityUnit.unit_id)
+    .outerjoin(FieldSet, FieldSet.id == ActivityUnit.field_set_id)
+    .where(ActivityUnit.activity_id == bindparam("activity_id"),
+           Membership.user_id == bindparam("user_id"))
+    .order_by(ActivityUnit.unit_id)
+)
+
+
+def responsible_units_of(session: Session, user: User, activity: Activity) -> list[int]:
+    """The user's units that are responsible for `activity`, in id order.
+
+    One query answers both "may this user log it" and, for each of those units, which
+    field-set version a new tally uses; the versions are remembered for
+    `current_field_set`, so a save needs no further catalogue reads.
+    """
+    def query() -> list[int]:
+        rows = session.exec(_RESPONSIBLE_UNITS,
+                            params={"activity_id": activity.id, "user_id": user.id}).all()
+        if activity.level in LOGGABLE:
+            for unit_id, fs_id, version, digest in rows:
+                if fs_id is not None:
+                    ref = _ref(session, FieldSetRef(fs_id, activity.id, version, digest))
+                    memo(session, ("field_set", activity.id, unit_id), lambda r=ref: r)
+        return [row[0] for row in rows]
+
+    return list(memo(session, ("units", user.id, activity.id), query))
+
+
+def current_field_set(session: Session, activity: Activity,
+                      unit_id: int | None) -> FieldSetRef | None:
     """The field-set version a new tally of `activity` made in `unit_id` is checked against."""
     if activity.level not in LOGGABLE:
         return None
     return memo(session, ("field_set", activity.id, unit_id),
-                lambda: _current_field_set(session, activity, unit_id))
+                lambda: _stored_field_set(session, activity, unit_id)
+                or _ref(session, _derive_field_set(session, activity, unit_id)))
 
 
-def _current_field_set(session: Session, activity: Activity, unit_id: int | None):
+def _stored_field_set(session: Session, activity: Activity,
+                      unit_id: int | None) -> FieldSetRef | None:
+    if unit_id is None:
+        return None
+    row = session.exec(
+        select(FieldSet.id, FieldSet.activity_id, FieldSet.version, FieldSet.digest)
+        .join(ActivityUnit, ActivityUnit.field_set_id == FieldSet.id)
+        .where(ActivityUnit.activity_id == activity.id, ActivityUnit.unit_id == unit_id)
+    ).first()
+    return _ref(session, FieldSetRef(*row)) if row else None
+
+
+def refresh_field_sets(session: Session, activity_id: int | None = None,
+                       unit_id: int | None = None) -> int:
+    """Derive and store each responsible unit's current version (all, or one activity's,
+    or one unit's); returns how many links changed. Run after every catalogue change."""
+    forget(session)
+    stmt = select(ActivityUnit)
+    if activity_id is not None:
+        stmt = stmt.where(ActivityUnit.activity_id == activity_id)
+    if unit_id is not None:
+        stmt = stmt.where(ActivityUnit.unit_id == unit_id)
+    changed = 0
+    for link in session.exec(stmt).all():
+        activity = session.get(Activity, link.activity_id)
+        fs = (_derive_field_set(session, activity, link.unit_id)
+              if activity.level in LOGGABLE else None)
+        wanted = fs.id if fs is not None else None
+        if link.field_set_id != wanted:
+            link.field_set_id = wanted
+            session.add(link)
+            changed += 1
+    session.flush()
+    forget(session)
+    return changed
+
+
+def _derive_field_set(session: Session, activity: Activity, unit_id: int | None):
     base = base_field_set(session, activity.id)
     if base is None or unit_id is None:
         return base
@@ -454,6 +562,7 @@ def set_unit_options(
         if row is not None:
             session.delete(row)
             session.flush()
+            refresh_field_sets(session, unit_id=unit_id)
         return
     cleaned = _clean_options(options, f"unit list {list_key}")
     if not cleaned:
@@ -467,10 +576,7 @@ def set_unit_options(
     row.updated_by_id = user.id if user else None
     session.add(row)
     session.flush()
-    forget(session)
-    for activity_id in sorted(_activity_ids_of_unit(session, unit_id)):
-        activity = session.get(Activity, activity_id)
-        current_field_set(session, activity, unit_id)  # derive the unit's version now
+    refresh_field_sets(session, unit_id=unit_id)  # the unit's versions, derived now
 
 
 MAX_UNIT_OPTIONS = 30
@@ -539,11 +645,6 @@ def _editable_lists(session: Session) -> set[str]:
     return {r for r in rows if r}
 
 
-def _activity_ids_of_unit(session: Session, unit_id: int) -> set[int]:
-    stmt = select(ActivityUnit.activity_id).where(ActivityUnit.unit_id == unit_id)
-    return set(session.exec(stmt))
-
-
 # --- import / export ---------------------------------------------------------------------
 
 
@@ -585,6 +686,7 @@ def import_catalogue(
     unit_ids = _resolve_units(session, activities, unit_map or {}, create_units, report)
     for position, entry in enumerate(activities):
         _import_activity(session, entry, position, templates, lists, unit_ids, report)
+    refresh_field_sets(session)  # new versions, new or dropped units, changed levels
     for unit_name, by_list in (data.get("unit_option_lists") or {}).items():
         name = (unit_map or {}).get(unit_name, unit_name)
         unit = session.exec(select(Unit).where(Unit.name == name)).first()
@@ -673,8 +775,6 @@ def _import_activity(session, entry, position, templates, lists, unit_ids, repor
         fs = _field_set_with(session, activity.id, fields, base=True)
         forget(session)
         report.new_versions.append(f"{key} v{fs.version}")
-        for unit_id in wanted:
-            current_field_set(session, activity, unit_id)
 
 
 def _resolve_field(entry: Any, templates: dict, lists: dict, activity: Activity) -> dict:

@@ -45,6 +45,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -52,15 +53,14 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, case, func,
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel, select
 
-from models.access import Membership, Role, User, unit_ids
+from models.access import Role, User, unit_ids
 from models.catalogue import (
     Activity,
-    ActivityUnit,
     FieldSetSpec,
     FieldSpec,
     Kind,
     current_field_set,
-    memo,
+    responsible_units_of,
     spec_of,
 )
 from models.db import utcnow
@@ -278,15 +278,7 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
 
 def candidate_units(session: Session, user: User, activity: Activity) -> list[int]:
     """The user's units that are responsible for the activity."""
-    def query() -> list[int]:
-        return list(session.exec(
-            select(ActivityUnit.unit_id)
-            .join(Membership, Membership.unit_id == ActivityUnit.unit_id)
-            .where(ActivityUnit.activity_id == activity.id, Membership.user_id == user.id)
-            .order_by(ActivityUnit.unit_id)
-        ).all())
-
-    return list(memo(session, ("units", user.id, activity.id), query))
+    return responsible_units_of(session, user, activity)
 
 
 def _resolve_unit(session: Session, user: User, activity: Activity, unit) -> int:
@@ -387,15 +379,25 @@ def _replayed(existing: Tally, user: User) -> Tally:
     return existing
 
 
+_INSERT_ONCE: dict[str, Any] = {}
+
+
 def _insert_once(session: Session, row: dict) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when the row already exists."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = Tally.__table__
-    stmt = dialect_insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)
-    return session.execute(stmt).scalar()
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when the row already exists.
+
+    The statement is built once per dialect and bound per call, so SQLAlchemy's compiled
+    cache answers it without walking the values each time."""
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERT_ONCE.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        table = Tally.__table__
+        stmt = _INSERT_ONCE[dialect] = (
+            dialect_insert(table).on_conflict_do_nothing().returning(table.c.id))
+    return session.execute(stmt, row).scalar()
 
 
 def void_tally(session: Session, user: User, tally: Tally, reason: str,

@@ -19,7 +19,7 @@ from jinja2_fragments.flask import render_block
 from sqlmodel import Session
 
 from models import access
-from models.db import new_session
+from models.db import get_by_id, new_session
 from models.errors import AccessDenied
 
 babel = Babel()
@@ -84,7 +84,7 @@ def ensure(action: str, obj=None) -> None:
 
 def load_or_404(model, ident, action: str):
     """Load `model` by id and authorise `action` on it; missing and hidden look alike."""
-    obj = db().get(model, ident) if ident is not None else None
+    obj = get_by_id(db(), model, ident) if ident is not None else None
     if obj is None:
         abort(404)
     try:

@@ -27,6 +27,21 @@ def upgrade_database(url: str) -> None:
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(cfg, "heads")
+    refresh_derived_data(url)
+
+
+def refresh_derived_data(url: str) -> None:
+    """Recompute what the schema stores but the data implies (after every upgrade)."""
+    from models.catalogue import refresh_field_sets
+    from models.db import make_engine, new_session
+
+    engine = make_engine(url)
+    try:
+        with new_session(engine) as session:
+            refresh_field_sets(session)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
