@@ -16,7 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.db import utcnow
@@ -126,6 +126,9 @@ def _access_log_is_append_only(*_args) -> None:
     raise DomainError(_l("The access log cannot be changed."))
 
 
+_INSERT_LOG = insert(AccessLog.__table__)
+
+
 def log_access(
     session: Session,
     user: User | None,
@@ -134,19 +137,15 @@ def log_access(
     action: str,
     outcome: str = "granted",
     request_id: str | None = None,
-) -> AccessLog:
-    """Append one access-log row (flushed, so a failure surfaces before data is sent)."""
-    row = AccessLog(
-        user_id=user.id if user else None,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        action=action,
-        outcome=outcome,
-        request_id=request_id,
-    )
-    session.add(row)
-    session.flush()
-    return row
+) -> None:
+    """Append one access-log row. It is written at once (a plain INSERT through the
+    session's transaction, no ORM object), so a failure stops the request before any data
+    is sent, and the row commits or rolls back with the request's own change."""
+    session.execute(_INSERT_LOG, {
+        "at": utcnow(), "user_id": user.id if user else None, "subject_type": subject_type,
+        "subject_id": subject_id, "action": action, "outcome": outcome,
+        "request_id": request_id,
+    })
 
 
 # --- users and units -----------------------------------------------------------------

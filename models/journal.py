@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import UniqueConstraint, event, inspect
-from sqlalchemy.orm import object_session
+from sqlalchemy import UniqueConstraint, event, insert, inspect
+from sqlalchemy.orm import make_transient_to_detached, object_session
 from sqlmodel import Field, Session, SQLModel
 
 from models import access
@@ -454,13 +454,20 @@ def _insert_entry(session: Session, author: User, assignment: Assignment, catego
                   text: str, occurred: datetime, now: datetime, topic: str | None = None,
                   goal_id: int | None = None, refers_to_id: int | None = None,
                   client_uuid: str | None = None) -> JournalEntry:
-    entry = JournalEntry(uuid=client_uuid or str(uuidlib.uuid4()), client_id=assignment.client_id,
-                         assignment_id=assignment.id, author_id=author.id, category=category,
-                         topic=topic, goal_id=goal_id, text=text, occurred_at=occurred,
-                         written_at=now, refers_to_id=refers_to_id)
+    row = {"uuid": client_uuid or str(uuidlib.uuid4()), "client_id": assignment.client_id,
+           "assignment_id": assignment.id, "author_id": author.id, "category": category,
+           "topic": topic, "goal_id": goal_id, "text": text, "occurred_at": occurred,
+           "written_at": now, "refers_to_id": refers_to_id}
+    # A plain INSERT … RETURNING id (it runs now, as a flush would, so a duplicate client
+    # UUID fails here); the entry is known in full, so it is not read back.
+    entry = JournalEntry(**row)
+    entry.id = session.execute(_INSERT_ENTRY, row).scalar_one()
+    make_transient_to_detached(entry)
     session.add(entry)
-    session.flush()
     return entry
+
+
+_INSERT_ENTRY = insert(JournalEntry.__table__).returning(JournalEntry.__table__.c.id)
 
 
 def log_client_access(session: Session, user: User | None, client_id: int, action: str,

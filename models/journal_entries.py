@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models.access import User
-from models.db import utcnow
+from models.db import get_by_id, utcnow
 from models.errors import DomainError, ValidationErrors
 from models.journal import (
     CATEGORIES,
@@ -47,10 +48,13 @@ def normalise_uuid(raw: str | None) -> str | None:
                           "text") from None
 
 
+_BY_UUID = select(JournalEntry).where(JournalEntry.uuid == bindparam("uuid"))
+
+
 def entry_by_uuid(session: Session, value: str | None) -> JournalEntry | None:
     if not value:
         return None
-    return session.exec(select(JournalEntry).where(JournalEntry.uuid == value)).first()
+    return session.exec(_BY_UUID, params={"uuid": value}).first()
 
 
 def check_entry(session: Session, assignment: Assignment, category: str, text: str,
@@ -206,9 +210,9 @@ def thread(session: Session, client: Client, entry_ids: list[int] | None = None,
 def view_of(session: Session, entry: JournalEntry, author: User | None = None) -> EntryView:
     """One bubble's view of a note just written (no corrections can point at it yet)."""
     if author is None or author.id != entry.author_id:
-        author = session.get(User, entry.author_id)
+        author = get_by_id(session, User, entry.author_id)
     return EntryView(entry, author,
-                     session.get(Assignment, entry.assignment_id),
+                     get_by_id(session, Assignment, entry.assignment_id),
                      session.get(PlanGoal, entry.goal_id) if entry.goal_id else None,
                      corrected_by=[], disputed_by=[])
 

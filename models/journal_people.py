@@ -12,11 +12,12 @@ from datetime import date, datetime
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models import access
 from models.access import Membership, Role, Unit, User
-from models.db import utcnow
+from models.db import get_by_id, utcnow
 from models.errors import DomainError, ValidationErrors
 from models.journal import (
     ASSIGNMENT_KINDS,
@@ -151,11 +152,15 @@ def current_staff(session: Session, client: Client, day: date | None = None):
     return list(session.exec(stmt).all())
 
 
+# Asked on every journal read and write: built once (building costs more than running it).
+_IS_ASSIGNED = select(StaffAssignment.id).where(
+    StaffAssignment.client_id == bindparam("client_id"),
+    StaffAssignment.user_id == bindparam("user_id"), _current(bindparam("day"))).limit(1)
+
+
 def is_assigned(session: Session, user: User, client_id: int, day: date | None = None) -> bool:
-    stmt = select(StaffAssignment.id).where(
-        StaffAssignment.client_id == client_id, StaffAssignment.user_id == user.id,
-        _current(day or local_today()))
-    return session.exec(stmt).first() is not None
+    params = {"client_id": client_id, "user_id": user.id, "day": day or local_today()}
+    return session.exec(_IS_ASSIGNED, params=params).first() is not None
 
 
 def assigned_client_ids(session: Session, user: User, day: date | None = None) -> list[int]:
@@ -194,7 +199,7 @@ def open_assignments(session: Session, client: Client) -> list[Assignment]:
 def client_assignment(session: Session, client: Client, assignment_id) -> Assignment:
     """The client's assignment by id, or a field error (never another client's)."""
     try:
-        assignment = session.get(Assignment, int(assignment_id))
+        assignment = get_by_id(session, Assignment, int(assignment_id))
     except (TypeError, ValueError):
         assignment = None
     if assignment is None or assignment.client_id != client.id:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,7 +122,8 @@ class TallyValue(SQLModel, table=True):
             name="fk_tally_value_field_option",
         ),
         CheckConstraint("count >= 0", name="ck_tally_value_count"),
-        Index("ix_tally_value_activity_field_time", "activity_id", "field_key", "occurred_at"),
+        # (activity, field, time) reads use ix_tally_value_stats (models/stats.py), which
+        # starts with the same columns: one index fewer to write on every tally.
         Index("ix_tally_value_unit_time", "unit_id", "occurred_at"),
     )
 
@@ -354,18 +355,24 @@ def record_tally(
         "user_id": user.id, "field_set_id": field_set.id, "occurred_at": occurred_at,
         "created_at": now, "corrects_id": corrects.id if corrects is not None else None,
     }
+    # Everything is prepared before the first INSERT: from there to the commit SQLite holds
+    # its write lock, and every other writer waits.
+    tally = Tally(voided_at=None, voided_by_id=None, void_reason=None, **row)
+    value_rows = [{
+        "activity_id": activity.id, "unit_id": unit_id, "field_set_id": field_set.id,
+        "field_key": key, "choice": choice, "count": count, "occurred_at": occurred_at,
+        "voided": False,
+    } for key, choice, count in rows]
     tally_id = _insert_once(session, row)
     if tally_id is None:  # stored before: a retry, or a twin submission a moment ago
         existing = by_uuid(session, client_uuid)
         if existing is None:
             raise DomainError(_l("This entry has already been corrected."))
         return _replayed(existing, user), False
-    session.execute(insert(TallyValue.__table__), [{
-        "tally_id": tally_id, "activity_id": activity.id, "unit_id": unit_id,
-        "field_set_id": field_set.id, "field_key": key, "choice": choice, "count": count,
-        "occurred_at": occurred_at, "voided": False,
-    } for key, choice, count in rows])
-    tally = Tally(id=tally_id, voided_at=None, voided_by_id=None, void_reason=None, **row)
+    for value in value_rows:
+        value["tally_id"] = tally_id
+    session.execute(_INSERT_VALUES, value_rows)
+    tally.id = tally_id
     make_transient_to_detached(tally)  # known in full: no need to read it back
     session.add(tally)
     session.info.setdefault("nara_tally_values", {})[tally_id] = clean
@@ -380,6 +387,7 @@ def _replayed(existing: Tally, user: User) -> Tally:
 
 
 _INSERT_ONCE: dict[str, Any] = {}
+_INSERT_VALUES = insert(TallyValue.__table__)
 
 
 def _insert_once(session: Session, row: dict) -> int | None:
@@ -515,9 +523,14 @@ class TallyView:
     tally: Tally
     spec: FieldSetSpec
     values: dict
+    _lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     def lines(self, locale: str = "sv") -> list[str]:
-        return summary(self.spec, self.values, locale)
+        """The bubble's lines (worked out once per language: a saved bubble and its
+        'same again' button show the same ones)."""
+        if locale not in self._lines:
+            self._lines[locale] = summary(self.spec, self.values, locale)
+        return self._lines[locale]
 
     @property
     def undo_until(self) -> datetime:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from models import access
 from models import journal as j
+from models.db import get_by_id
 from models.errors import AccessDenied, DomainError, ValidationErrors
 from models.journal_entries import EntryView
 from models.journal_people import needs_consent, open_assignments
@@ -41,7 +42,7 @@ def open_client(client_id: int, action: str, log_action: str, commit: bool = Tru
     Reads commit the row at once; writes pass commit=False so the row and the change are
     committed together (a refused write still commits its row)."""
     session, me = db(), user()
-    client = session.get(j.Client, client_id)
+    client = get_by_id(session, j.Client, client_id)
     if client is None:
         abort(404)
     try:

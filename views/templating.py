@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
@@ -19,7 +19,7 @@ def when(dt: datetime | None) -> str:
     local = to_user_timezone(dt)
     today = to_user_timezone(utcnow()).date()
     if local.date() == today:
-        return format_time(dt, "HH:mm")
+        return local.strftime("%H:%M")  # the 24-hour clock in every language Nära speaks
     if local.date() == today - timedelta(days=1):
         return _("yesterday")
     if today - local.date() < timedelta(days=7):

@@ -1,4 +1,4 @@
-"""each responsible unit's current field-set version, stored (one head again)
+"""each responsible unit's current field-set version, stored; one tally_value index fewer
 
 Revision ID: 0006
 Revises: 0004, 0005
@@ -8,6 +8,9 @@ Create Date: 2026-11-25 22:40:00.000000
 is filled for every unit without option lists of its own (their version is the activity's
 newest base version); the rest stay NULL, are derived on read, and are stored by
 `flask db-upgrade`, which refreshes the links after migrating.
+
+ix_tally_value_activity_field_time is dropped: ix_tally_value_stats (0005) begins with the
+same three columns, so it served no query and cost a write per tally value.
 """
 
 from __future__ import annotations
@@ -39,7 +42,14 @@ def upgrade() -> None:
     """)
 
 
+    with op.batch_alter_table('tally_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_tally_value_activity_field_time')
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('tally_value', schema=None) as batch_op:
+        batch_op.create_index('ix_tally_value_activity_field_time',
+                              ['activity_id', 'field_key', 'occurred_at'], unique=False)
     with op.batch_alter_table('activity_unit', schema=None) as batch_op:
         batch_op.drop_constraint('fk_activity_unit_field_set', type_='foreignkey')
         batch_op.drop_column('field_set_id')
