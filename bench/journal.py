@@ -2,7 +2,8 @@
 
 1. A thread with 500 notes renders in <= 100 ms server time (median), on SQLite and on
    PostgreSQL (127.0.0.1:5432, skipped if absent). Server time = the Flask test client, no
-   network; it includes the access check and the access-log row committed before rendering.
+   network, in a process set up as `app:serve()` sets up a server's; it includes the access
+   check and the access-log row committed before rendering.
 2. Saving a note over HTTP (htmx: new bubble + fresh composer, with its access-log row) is
    >= 40 % of the throughput of bare Flask inserting one row into SQLite per POST
    (bench/baseline_app.py), both served by one gunicorn worker on 127.0.0.1, measured in the
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import create_app, settle_heap  # noqa: E402
 from models import access  # noqa: E402
 from models.db import new_session, utcnow  # noqa: E402
 from models.journal import local_today  # noqa: E402
@@ -97,6 +98,7 @@ def seed(url: str, entries: int) -> tuple[int, int]:
 def render_times(url: str) -> list[float]:
     client_id, _ = seed(url, ENTRIES)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    settle_heap()  # as `app:serve()` does in a served process
     web = app.test_client()
     token = _csrf_from(web.get("/login").get_data(as_text=True))
     web.post("/login", data={"username": "hanna", "password": PASSWORD, "csrf_token": token})
@@ -198,7 +200,7 @@ def save_rates(tmp: Path) -> tuple[float, float, int, int, float]:
     url = f"sqlite:///{tmp / 'nara.db'}"
     upgrade_database(url)
     client_id, assignment_id = seed(url, 20)
-    nara_proc, nara_port = _serve("app:create_app()", {
+    nara_proc, nara_port = _serve("app:serve()", {
         "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0",
         "NARA_ENV": "development"})
     try:

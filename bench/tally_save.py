@@ -268,7 +268,7 @@ def main() -> int:
     nara_db, base_db = work / "nara.db", work / "baseline.db"
     activity_id = prepare_database(nara_db)
     results = {}
-    nara, port = serve("app:create_app()", {
+    nara, port = serve("app:serve()", {
         "DATABASE_URL": f"sqlite:///{nara_db}", "SECRET_KEY": "bench-secret",
         "NARA_ENV": "development", "PREFER_HTTPS": "0"})
     try:

@@ -62,6 +62,7 @@ def add_entry(client_id: int):
             form.get("text", ""), topic=form.get("topic"), goal_id=as_int(form.get("goal")),
             client_uuid=form.get("client_uuid"), when=form.get("when"),
             when_other=form.get("occurred_at"))
+        view = entries.view_of(db(), entry, user())  # read in the same transaction
         db().commit()
     except DomainError as error:
         db().commit()  # the access-log row stays: the attempt was made
@@ -70,11 +71,11 @@ def add_entry(client_id: int):
         db().rollback()
         client = open_client(client_id, "journal.write", "entry.write")
         entry = entries.entry_by_uuid(db(), entries.normalise_uuid(form.get("client_uuid")))
+        view = entries.view_of(db(), entry, user())
     if not (request.headers.get("X-Nara-Draft") == "1" or wants_fragment()):
         return redirect(url_for("journal.thread", client_id=client.id,
                                 _anchor=f"entry-{entry.id}"))
     context = entry_context(client, [])
-    view = entries.view_of(db(), entry, user())
     if request.headers.get("X-Nara-Draft") == "1":
         return render_template("journal/_entry.html", view=view, **context)
     # The composer says which day the thread ends on (a UI hint), so a new day gets its
