@@ -84,3 +84,107 @@ def test_staff_cannot_change_the_lists(client, db, people):
     _manager, staff, unit = _setup(db, people)
     people.login(staff)
     assert client.get(f"/units/{unit.id}/tally-options").status_code == 403
+
+
+# --- the stored "which version does this unit log with" link ----------------------------
+
+
+def _link(db, activity_id: int, unit_id: int):
+    from sqlmodel import select
+
+    from models.catalogue import ActivityUnit
+
+    db.expire_all()
+    return db.exec(select(ActivityUnit.field_set_id).where(
+        ActivityUnit.activity_id == activity_id, ActivityUnit.unit_id == unit_id)).one()
+
+
+def test_a_units_own_list_moves_its_stored_version_and_restoring_it_moves_it_back(db, people):
+    from models.catalogue import base_field_set, set_unit_options
+
+    _manager, _staff, unit = _setup(db, people)
+    a = activity(db, "faltare-allvarssamtal")
+    base = base_field_set(db, a.id)
+    assert _link(db, a.id, unit.id) == base.id
+    set_unit_options(db, unit.id, "route_in", [{"code": "skola", "label": "Skola"},
+                                               {"code": "polis", "label": "Polis"}])
+    db.commit()
+    own = _link(db, a.id, unit.id)
+    assert own != base.id
+    assert [o.code for o in spec_of(db, own).field("route_in").options] == ["skola", "polis"]
+    set_unit_options(db, unit.id, "route_in", None)
+    db.commit()
+    assert _link(db, a.id, unit.id) == base.id
+
+
+def test_a_new_catalogue_version_reaches_every_unit_at_import(db, people):
+    from models.catalogue import base_field_set, export_catalogue, import_catalogue
+
+    _manager, _staff, unit = _setup(db, people)
+    a = activity(db, "faltare-allvarssamtal")
+    before = _link(db, a.id, unit.id)
+    data = export_catalogue(db)
+    entry = next(e for e in data["activities"] if e["key"] == a.key)
+    entry["fields"] = [f for f in entry["fields"] if f["key"] != "problem_area"]
+    import_catalogue(db, data)
+    db.commit()
+    after = _link(db, a.id, unit.id)
+    assert after != before and after == base_field_set(db, a.id).id
+    assert spec_of(db, after).field("problem_area") is None
+
+
+def test_a_link_not_yet_derived_is_worked_out_on_read_and_stored_by_the_refresh(db, people):
+    from sqlmodel import update
+
+    from models.catalogue import ActivityUnit, base_field_set, refresh_field_sets
+
+    _manager, staff, unit = _setup(db, people)
+    a = activity(db, "faltare-allvarssamtal")
+    db.exec(update(ActivityUnit).values(field_set_id=None))  # as right after migration 0006
+    db.commit()
+    assert current_field_set(db, a, unit.id).id == base_field_set(db, a.id).id
+    tally, created = record_tally(db, staff, a, CASES[a.key][0], uuid.uuid4())
+    assert created and tally.field_set_id == base_field_set(db, a.id).id
+    db.commit()
+    assert refresh_field_sets(db) > 0
+    db.commit()
+    assert _link(db, a.id, unit.id) == base_field_set(db, a.id).id
+
+
+def test_a_same_again_save_reads_the_catalogue_in_the_access_check_only(client, db, people):
+    """The save path's statements: user, activity, units-with-versions, two INSERTs. More
+    means a catalogue read crept back into every save (the benchmark's main cost)."""
+    from sqlalchemy import event
+
+    _manager, staff, unit = _setup(db, people)
+    a = activity(db, "faltare-allvarssamtal")
+    people.login(staff)
+    form = {**{k: v for k, v in _form_of(CASES[a.key][0])}, "unit": str(unit.id)}
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split())[:60])
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = client.post(f"/activities/{a.id}/tallies",
+                               data={**form, "client_uuid": str(uuid.uuid4())},
+                               headers={"X-Nara-Outbox": "1", "HX-Request": "true"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    catalogue = [s for s in statements if "field_set" in s.split(" FROM ")[-1].split(" ")[0]
+                 or s.startswith("SELECT field_") or "unit_option_list" in s]
+    assert catalogue == [], statements
+    assert len([s for s in statements if s.startswith(("SELECT", "INSERT"))]) <= 5, statements
+
+
+def _form_of(values: dict):
+    for key, value in values.items():
+        if isinstance(value, dict):
+            yield from ((f"{key}.{code}", str(n)) for code, n in value.items())
+        elif isinstance(value, list):
+            yield from ((key, str(v)) for v in value)
+        else:
+            yield key, str(value)
