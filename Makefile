@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 FLASK   := $(BIN)/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test install install-test vendor translations migrate seed lint bench i18n-update e2e unit chromium clean
+.PHONY: run test install install-test vendor translations migrate seed lint bench wrk i18n-update e2e unit chromium clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -61,7 +61,11 @@ e2e: install chromium
 
 # Every bench/*.py except helpers (_*.py, baseline_app.py) is a benchmark that prints a table.
 # Every benchmark runs even when one misses its target; the missed ones are listed last.
-bench: install
+# wrk drives the HTTP benchmarks (Debian's package); without it they use a Python client.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) || echo "wrk not installed: the HTTP benchmarks use their Python client"
+
+bench: install wrk
 	@missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py'); do \
 		echo "== $$b"; $(BIN)/python $$b || missed="$$missed $$b"; done; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi

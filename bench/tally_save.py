@@ -9,8 +9,8 @@ the bubble + "same again" fragment rendered back. The baseline (bench/baseline_a
 inserts one row per POST.
 
 Prints req/s, p50/p95 for both, the ratio, and the bytes one "same again" save moves.
-Targets: ≥ 50 % of the baseline's req/s, p95 ≤ 25 ms, ≤ 5 KB per save. Exit 1 on a miss
-only with --strict (the machine is shared; the table is the result).
+Targets: ≥ 50 % of the baseline's req/s, p95 ≤ 25 ms, ≤ 5 KB per save. Exit 1 on a miss,
+so `make bench` lists it.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def main() -> int:
           f"flight when the clock stops are stored but not counted)")
     met = ratio >= 0.5 and nara_r["p95_ms"] <= 25 and total <= 5120
     print("targets met" if met else "TARGET MISSED")
-    return 0 if met or "--strict" not in sys.argv else 1
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
