@@ -8,7 +8,9 @@ validation against the field set, INSERT … ON CONFLICT for the tally and its v
 the bubble + "same again" fragment rendered back. The baseline (bench/baseline_app.py)
 inserts one row per POST.
 
-Prints req/s, p50/p95 for both, the ratio, and the bytes one "same again" save moves.
+Prints req/s, p50/p95 for both, the ratio, and the bytes one "same again" save moves. For
+scale it also drives two floors of Nära itself in the same run: its cheapest public GET,
+and a signed-in, CSRF-checked POST that does nothing (bench/_floor_app.py).
 Targets: ≥ 50 % of the baseline's req/s, p95 ≤ 25 ms, ≤ 5 KB per save. Exit 1 on a miss,
 so `make bench` lists it.
 """
@@ -268,7 +270,7 @@ def main() -> int:
     nara_db, base_db = work / "nara.db", work / "baseline.db"
     activity_id = prepare_database(nara_db)
     results = {}
-    nara, port = serve("app:serve()", {
+    nara, port = serve("bench._floor_app:app", {
         "DATABASE_URL": f"sqlite:///{nara_db}", "SECRET_KEY": "bench-secret",
         "NARA_ENV": "development", "PREFER_HTTPS": "0"})
     try:
@@ -278,6 +280,9 @@ def main() -> int:
         results["Nära tally save"] = load(port, f"/activities/{activity_id}/tallies",
                                           urlencode(pairs), browser.cookie_header, csrf)
         stored = count_rows(nara_db, "tally") - before
+        # The stack's own cost: the same session, CSRF and headers, no work.
+        results["Nära floor: signed-in POST"] = load(port, "/bench/floor", urlencode(pairs),
+                                                     browser.cookie_header, csrf)
         # For scale: the same app answering its cheapest request (public, no database).
         results["Nära floor: GET manifest"] = load(port, "/manifest.webmanifest", None)
     finally:
@@ -302,9 +307,9 @@ def main() -> int:
           f"Nära p95: {nara_r['p95_ms']:.1f} ms (target ≤ 25 ms)   client: {nara_r['client']}")
     print(f"same again save: request {size['request']} B + response {size['response']} B "
           f"(fragment {size['fragment']} B) = {total} B (target ≤ 5120 B)")
-    floor = results["Nära floor: GET manifest"]
-    print(f"the app's own floor is {floor['rps'] / base_r['rps']:.0%} of the baseline; the save "
-          f"reaches {nara_r['rps'] / floor['rps']:.0%} of the floor")
+    floor = results["Nära floor: signed-in POST"]
+    print(f"a signed-in POST that does nothing reaches {floor['rps'] / base_r['rps']:.0%} of the "
+          f"baseline; the save reaches {nara_r['rps'] / floor['rps']:.0%} of that floor")
     print(f"rows stored during the load: {stored} (2xx answers counted by the client: "
           f"{nara_r['requests'] - nara_r['non2xx'] - nara_r['errors']}; requests still in "
           f"flight when the clock stops are stored but not counted)")
