@@ -17,9 +17,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app, settle_heap  # noqa: E402
+from bench._serving import serve  # noqa: E402
 from models import access  # noqa: E402
 from models.db import new_session, utcnow  # noqa: E402
 from models.journal import local_today  # noqa: E402
@@ -124,30 +123,6 @@ def _csrf_from(html: str) -> str:
 # --- HTTP throughput --------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(target: str, env: dict) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", target],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{target} did not start: {process.stderr.read().decode()[-500:]}")
-
-
 class Browser:
     """A cookie-keeping client on one fresh connection per request (gunicorn sync worker)."""
 
@@ -184,7 +159,7 @@ def _rate(send) -> tuple[float, int]:
 
 
 def save_rates(tmp: Path) -> tuple[float, float, int, int, float]:
-    base_proc, base_port = _serve("bench.baseline_app:app", {"BASELINE_DB": str(tmp / "b.db")})
+    base_proc, base_port = serve("bench.baseline_app:app", {"BASELINE_DB": str(tmp / "b.db")})
     try:
         plain = Browser(base_port)
 
@@ -200,7 +175,7 @@ def save_rates(tmp: Path) -> tuple[float, float, int, int, float]:
     url = f"sqlite:///{tmp / 'nara.db'}"
     upgrade_database(url)
     client_id, assignment_id = seed(url, 20)
-    nara_proc, nara_port = _serve("bench._floor_app:app", {
+    nara_proc, nara_port = serve("bench._floor_app:app", {
         "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0",
         "NARA_ENV": "development"})
     try:

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._serving import serve, stop  # noqa: E402
+
 CONNECTIONS = 16
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 # One single-threaded worker per core, for both apps. Threads in one worker only fight over
@@ -44,8 +45,6 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 # (context switches, SQLite's busy-wait sleeps). BENCH_WORKERS/BENCH_THREADS to compare.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 
 WRK_SCRIPT = r"""
 local body = os.getenv("BENCH_BODY")
@@ -79,37 +78,6 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [GUNICORN, "-b", f"127.0.0.1:{port}", "-w", str(WORKERS), "-k", "gthread",
-         "--threads", str(THREADS), "--log-level", "warning", app_spec],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{app_spec} did not start: {proc.stderr.read().decode()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def prepare_database(path: Path) -> int:
@@ -270,7 +238,7 @@ def main() -> int:
     nara_db, base_db = work / "nara.db", work / "baseline.db"
     activity_id = prepare_database(nara_db)
     results = {}
-    nara, port = serve("bench._floor_app:app", {
+    nara, port = serve("bench._floor_app:app", workers=WORKERS, threads=THREADS, env={
         "DATABASE_URL": f"sqlite:///{nara_db}", "SECRET_KEY": "bench-secret",
         "NARA_ENV": "development", "PREFER_HTTPS": "0"})
     try:
@@ -287,7 +255,8 @@ def main() -> int:
         results["Nära floor: GET manifest"] = load(port, "/manifest.webmanifest", None)
     finally:
         stop(nara)
-    base, port = serve("bench.baseline_app:app", {"BASELINE_DB": str(base_db)})
+    base, port = serve("bench.baseline_app:app", {"BASELINE_DB": str(base_db)},
+                       workers=WORKERS, threads=THREADS)
     try:
         results["bare Flask + sqlite3 insert"] = load(port, "/insert", "body=x")
     finally:
