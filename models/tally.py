@@ -492,7 +492,8 @@ def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
 
 
 def summary(spec: FieldSetSpec, values: dict, locale: str = "sv") -> list[str]:
-    """Short human lines for a bubble: 'Kvinna', '25–29 år', 'Antal samtal: 2'."""
+    """Short human lines for a bubble: 'Kvinna', '25–29 år', 'Antal samtal: 2', and the
+    unit-editable lists with their name: 'Problematik: Skola', 'Väg in: Skola'."""
     lines = []
     for f in spec.fields:
         value = values.get(f.key)
@@ -503,6 +504,8 @@ def summary(spec: FieldSetSpec, values: dict, locale: str = "sv") -> list[str]:
             text = option.text(locale) if option else value
             if f.kind == Kind.age and (value[:1].isdigit() or value == "u18"):
                 text = str(_l("%(age)s years", age=text))
+            if f.editable:  # "Skola" alone could be a problem area or a route in
+                text = f"{f.text(locale)}: {text}"
             lines.append(text)
         elif f.kind == Kind.multi:
             labels = [(f.option(c).text(locale) if f.option(c) else c) for c in value]

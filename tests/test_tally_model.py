@@ -301,3 +301,20 @@ def test_demo_seed_gives_fia_and_kim_example_tallies_and_is_idempotent(db):
     assert db.exec(mine).one() == 3
     lines = [t.last_line for t in inbox(db, fia) if t.title == "Allvarssamtal med enskild"]
     assert lines and lines[0]
+
+
+def test_a_bubble_names_the_list_when_a_choice_could_belong_to_several(db, people):
+    """'Skola' as a problem area and 'Skola' as the route in must not read 'Skola · Skola'."""
+    from models.tally import views_of
+
+    load_catalogue(db)
+    worker = member_of(people, db, "faltare-allvarssamtal")
+    a = activity(db, "faltare-allvarssamtal")
+    values = {**CASES[a.key][0], "problem_area": "skola", "route_in": "skola"}
+    tally, _ = record_tally(db, worker, a, values, _uuid())
+    db.commit()
+    lines = views_of(db, [tally])[0].lines("sv")
+    assert "Problematik: Skola" in lines and "Väg in: Skola" in lines
+    assert "Skola" not in lines  # never the bare, ambiguous label
+    english = views_of(db, [tally])[0].lines("en")
+    assert "Problem area: School" in english and "Route in: School" in english
