@@ -151,3 +151,39 @@ def test_activity_renews_the_idle_clock(client, people, app):
     assert client.get("/").status_code == 200
     with client.session_transaction() as session:
         assert session["seen"] >= int(time.time()) - 2
+
+
+def _session_cookie(response) -> str | None:
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith("nara_session="):
+            return header.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+def test_a_slow_answer_to_a_request_sent_before_sign_in_does_not_sign_the_person_out(
+        client, people, app):
+    """A phone signs in while the service worker's update check, a static file or the
+    manifest is still on its way, sent with the anonymous cookie. That answer must not
+    carry a cookie: arriving after the sign-in, it would replace the signed-in one."""
+    people.user("fia", units=["Fältgruppen"])
+    client.get("/login")  # the anonymous session now holds a CSRF token
+    anonymous = client.get_cookie("nara_session").value
+    people.login("fia")
+    assert client.get("/").status_code == 200
+    for path in ("/sw.js", "/manifest.webmanifest", "/static/css/app.css", "/offline"):
+        late = app.test_client()
+        late.set_cookie("nara_session", anonymous)
+        response = late.get(path)
+        assert response.status_code == 200, path
+        assert _session_cookie(response) is None, f"{path} re-set the session cookie"
+    assert client.get("/").status_code == 200  # still signed in
+
+
+def test_a_signed_in_session_presented_from_another_browser_is_no_longer_fresh(client, people):
+    """Flask-Login's protection still applies to signed-in sessions: the same cookie from
+    another browser (user agent) is marked not fresh (permanent sessions are not dropped)."""
+    people.user("fia", units=["Fältgruppen"])
+    people.login("fia")
+    response = client.get("/", headers={"User-Agent": "Another browser/1.0"})
+    assert response.status_code == 200
+    assert _session_cookie(response) is not None  # `_fresh` was turned off and saved
