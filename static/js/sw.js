@@ -1,6 +1,6 @@
 // Nära service worker: caches the app shell and static files only.
 // Never an HTML page with personal data, never an authenticated response.
-const VERSION = "nara-shell-v3";
+const VERSION = "nara-shell-v4";
 const SHELL = [
   "/offline",
   "/static/css/app.css",
