@@ -56,9 +56,14 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
 
 
 def _unit_choices(unit_ids: list[int]):
+    """The units to choose between (only when there is a choice), in one query."""
+    from sqlmodel import col, select
+
     from models.access import Unit
 
-    return [db().get(Unit, i) for i in unit_ids] if len(unit_ids) > 1 else []
+    if len(unit_ids) < 2:
+        return []
+    return list(db().exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
 
 
 def parse_when(form) -> datetime | None:
