@@ -57,7 +57,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access import Membership, Unit, User
 from models.db import utcnow
@@ -470,7 +470,6 @@ def refresh_field_sets(session: Session, activity_id: int | None = None,
                        unit_id: int | None = None) -> int:
     """Derive and store each responsible unit's current version (all, or one activity's,
     or one unit's); returns how many links changed. Run after every catalogue change."""
-    forget(session)
     stmt = select(ActivityUnit)
     if activity_id is not None:
         stmt = stmt.where(ActivityUnit.activity_id == activity_id)
@@ -556,7 +555,6 @@ def set_unit_options(
     user: User | None = None,
 ) -> None:
     """Give a unit its own options for an editable list; None restores the catalogue's."""
-    forget(session)
     row = session.get(UnitOptionList, (unit_id, list_key))
     if options is None:
         if row is not None:
@@ -675,7 +673,6 @@ def import_catalogue(
     create_units: bool = False,
 ) -> ImportReport:
     """Create or update every activity in `data`; a changed field list gets a new version."""
-    forget(session)
     report = ImportReport()
     lists = data.get("option_lists") or {}
     templates = data.get("fields") or {}
@@ -703,12 +700,12 @@ def import_catalogue(
 def _resolve_units(session, activities, unit_map, create_units, report) -> dict[str, int]:
     names = {unit_map.get(n, n) for a in activities for n in a.get("units") or []}
     ids: dict[str, int] = {}
-    missing = [n for n in sorted(names)
-               if session.exec(select(Unit).where(Unit.name == n)).first() is None]
+    found = {u.name: u for u in session.exec(select(Unit).where(col(Unit.name).in_(names)))}
+    missing = sorted(names - set(found))
     if missing and not create_units:
         raise DomainError(_l("No unit named %(name)s."), "units", name=", ".join(missing))
     for name in sorted(names):
-        unit = session.exec(select(Unit).where(Unit.name == name)).first()
+        unit = found.get(name)
         if unit is None:
             unit = Unit(name=name)
             session.add(unit)
@@ -773,7 +770,6 @@ def _import_activity(session, entry, position, templates, lists, unit_ids, repor
     current = base_field_set(session, activity.id)
     if current is None or current.digest != digest_of(fields):
         fs = _field_set_with(session, activity.id, fields, base=True)
-        forget(session)
         report.new_versions.append(f"{key} v{fs.version}")
 
 

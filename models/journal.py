@@ -41,7 +41,7 @@ from models import access
 from models.access import User
 from models.db import utcnow
 from models.errors import DomainError
-from models.identity import luhn_valid  # noqa: F401  (one Luhn check for the whole app)
+from models.identity import luhn_valid  # one Luhn check for the whole app
 
 LOCAL_TZ = ZoneInfo(os.environ.get("NARA_TIMEZONE", "Europe/Stockholm"))
 TEXT_MAX = 2000

@@ -204,9 +204,6 @@ def client_assignment(session: Session, client: Client, assignment_id) -> Assign
         assignment = None
     if assignment is None or assignment.client_id != client.id:
         raise DomainError(_l("Choose the assignment."), "assignment")
-    # held for the session's life, so the bubble drawn after the save finds it in the
-    # identity map instead of reading it again
-    session.info.setdefault("nara_assignments", {})[assignment.id] = assignment
     return assignment
 
 

@@ -50,6 +50,7 @@ from models.catalogue import (
     Level,
     activities_of_user,
     current_field_set,
+    responsible_units_of,
     spec_of,
 )
 from models.db import utcnow
@@ -62,7 +63,6 @@ from models.tally import (
     TallyView,
     as_uuid,
     by_uuid,
-    candidate_units,
     record_tally,
     summary,
     validate,
@@ -168,7 +168,7 @@ def may_open_contact(session: Session, user: User, activity: Activity | None) ->
     """Staff of a responsible unit, for an active activity of the working-notes level."""
     return (
         activity is not None and user.role == Role.staff and activity.active
-        and activity.level == Level.notes and bool(candidate_units(session, user, activity))
+        and activity.level == Level.notes and bool(responsible_units_of(session, user, activity))
     )
 
 
@@ -204,7 +204,7 @@ def open_contact(
         errors["pseudonym"] = _l("You already have a contact with this pseudonym.")
     unit = None
     if "activity" not in errors:
-        units = candidate_units(session, owner, activity)
+        units = responsible_units_of(session, owner, activity)
         if unit_id is not None and int(unit_id) in units:
             unit = int(unit_id)
         elif len(units) == 1:

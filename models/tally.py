@@ -36,7 +36,6 @@ Public functions
 - ``validate(spec, values, activity) -> (values, rows)``: raises ValidationErrors.
 - ``values_of(session, tallies) -> {tally_id: values}``; ``summary(spec, values, locale)``.
 - ``recent_tallies(session, user, activity, limit)``, ``last_values(...)``.
-- ``candidate_units(session, user, activity) -> list[int]``.
 """
 
 from __future__ import annotations
@@ -277,13 +276,8 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
 # --- recording ---------------------------------------------------------------------------
 
 
-def candidate_units(session: Session, user: User, activity: Activity) -> list[int]:
-    """The user's units that are responsible for the activity."""
-    return responsible_units_of(session, user, activity)
-
-
 def _resolve_unit(session: Session, user: User, activity: Activity, unit) -> int:
-    units = candidate_units(session, user, activity)
+    units = responsible_units_of(session, user, activity)
     wanted = getattr(unit, "id", unit)
     if wanted is not None:
         if int(wanted) not in units:

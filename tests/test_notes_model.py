@@ -53,7 +53,7 @@ def test_a_contact_has_no_field_that_could_hold_identity():
 def test_counsellor_opens_a_contact_under_a_pseudonym(world):
     contact = _contact(world, "  Blå   7 ")
     assert contact.pseudonym == "Blå 7"
-    assert contact.unit_id in {u for u in notes.candidate_units(world.db, world.kim, world.rad)}
+    assert contact.unit_id in notes.responsible_units_of(world.db, world.kim, world.rad)
 
 
 @pytest.mark.parametrize("pseudonym", ["850709-9805", "Anna 3", "070-123 45 67",

@@ -12,7 +12,7 @@ from flask_babel import get_locale, ngettext
 from models import access
 from models import notes as notes_model
 from models import tally as tally_model
-from models.catalogue import Activity, current_field_set, spec_of
+from models.catalogue import Activity, current_field_set, responsible_units_of, spec_of
 from models.errors import DomainError, ValidationErrors
 from views import db, ensure, load_or_404, render, request, signed_in, user, wants_fragment
 
@@ -29,7 +29,7 @@ def _choices() -> list[tuple[str, str]]:
     return [
         (f"{a.id}:{unit_id}", f"{a.name} · {units[unit_id].name}")
         for a in notes_model.notes_activities(db(), user())
-        for unit_id in tally_model.candidate_units(db(), user(), a) if unit_id in units
+        for unit_id in responsible_units_of(db(), user(), a) if unit_id in units
     ]
 
 

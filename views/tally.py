@@ -15,9 +15,18 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale, to_user_timezone, to_utc
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
+from sqlmodel import col, select
 
 from models import tally as tally_model
-from models.catalogue import Activity, activities_of_user, current_field_set, spec_of
+from models.access import Role, Unit, authorize
+from models.catalogue import (
+    Activity,
+    activities_of_user,
+    current_field_set,
+    responsible_units_of,
+    spec_of,
+    units_of_activity,
+)
 from models.db import utcnow
 from models.errors import ValidationErrors
 from models.inbox import mark_read
@@ -39,7 +48,7 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
                      action: str | None = None, offline: bool = False, when=None,
                      outbox: bool = True) -> dict:
     """Everything the composer template needs for one activity."""
-    units = tally_model.candidate_units(db(), user(), activity) if activity.loggable else []
+    units = responsible_units_of(db(), user(), activity) if activity.loggable else []
     if unit_id is None and units:
         unit_id = units[0]
     fs = current_field_set(db(), activity, unit_id)
@@ -57,10 +66,6 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
 
 def _unit_choices(unit_ids: list[int]):
     """The units to choose between (only when there is a choice), in one query."""
-    from sqlmodel import col, select
-
-    from models.access import Unit
-
     if len(unit_ids) < 2:
         return []
     return list(db().exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
@@ -98,7 +103,7 @@ def _unit_from(form, activity: Activity) -> int | None:
     raw = form.get("unit", "")
     if raw.isdigit():
         return int(raw)
-    units = tally_model.candidate_units(db(), user(), activity)
+    units = responsible_units_of(db(), user(), activity)
     return units[0] if len(units) == 1 else None
 
 
@@ -113,12 +118,11 @@ def page_context(activity: Activity, **composer) -> dict:
 
 
 def _managed_units(activity: Activity) -> list:
-    from models.access import Role, is_manager_of
-    from models.catalogue import units_of_activity
-
+    """The activity's units whose lists this person may change (the policy decides)."""
     if user().role != Role.manager:
         return []
-    return [u for u in units_of_activity(db(), activity.id) if is_manager_of(db(), user(), u.id)]
+    return [u for u in units_of_activity(db(), activity.id)
+            if authorize(db(), user(), "unit.manage", u)]
 
 
 @bp.route("/activities/<int:activity_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, url_for
+from flask_babel import gettext as _
 
 from models.access import Unit
 from models.catalogue import editable_lists_of_unit, options_from_lines, set_unit_options
@@ -27,7 +28,7 @@ def options(unit_id: int):
     key = request.form.get("list_key", "")
     lists = {entry["key"]: entry for entry in editable_lists_of_unit(db(), unit.id)}
     if key not in lists:
-        return _page(unit, 422, {"_": str(DomainError(_not_editable()))})
+        return _page(unit, 422, {"_": _("This list cannot be changed by a unit.")})
     try:
         if request.form.get("restore"):
             set_unit_options(db(), unit.id, key, None, user())
@@ -39,9 +40,3 @@ def options(unit_id: int):
         db().rollback()
         return _page(unit, 422, {key: str(error)}, {key: request.form.get("options", "")})
     return redirect(url_for("tally.options", unit_id=unit.id) + f"#list-{key}", 303)
-
-
-def _not_editable():
-    from flask_babel import lazy_gettext as _l
-
-    return _l("This list cannot be changed by a unit.")
