@@ -7,6 +7,11 @@ check digit), phone numbers (Swedish national and international), e-mail address
 street addresses with a number, postcodes with a town, and common Swedish first names.
 `ensure_no_identity` turns the first match into a translated field error.
 
+The patterns read a normalised copy of the text (`normalise`): NFKC, format characters
+such as zero-width spaces removed, every dash a "-", every space a " ", every decimal
+digit an ASCII one. What looks like a personnummer on screen is one to the guard
+(issue 12). Matches are mapped back, so the user is shown what they typed.
+
 Each pattern is tuned against near-misses people really write in notes (dates, times,
 amounts, age ranges, "handlingsplan 2", "hela vägen 2 km"); the table of cases is in
 tests/test_identity.py.
@@ -15,8 +20,12 @@ tests/test_identity.py.
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import inf
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +58,9 @@ class IdentityMatch:
 _PNR = re.compile(r"(?<![\d+\-])((?:18|19|20)?\d{6})[-+ ]?(\d{4})(?![\d])")
 # National: 0 then 7–9 more digits, grouped by spaces or dashes (070-123 45 67, 08-12 34 56).
 _PHONE_NATIONAL = re.compile(r"(?<![\d.,:/+])0[1-9](?:[ \-]?\d){6,8}(?![\d.,:/])")
+# National, grouped by dots only (070.123.45.67, 08.123.456.78); a dot mixed with other
+# separators is a time or a date ("kl 08.30-09.15"), so the groups are dots throughout.
+_PHONE_DOTTED = re.compile(r"(?<![\d.,:/+\-])0[1-9]\d{0,2}(?:\.\d{2,4}){2,3}(?![\d.,:/])")
 # International: +46 70 123 45 67, 0046 70 1234567, +358 40 1234567.
 _PHONE_INTL = re.compile(r"(?<![\w])(?:\+|00)[1-9](?:[ \-]?\d){7,13}(?![\d])")
 _DATE_LIKE = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})$")
@@ -124,10 +136,12 @@ def _personnummer(text: str) -> list[IdentityMatch]:
 
 def _phones(text: str) -> list[IdentityMatch]:
     found = []
-    for pattern in (_PHONE_NATIONAL, _PHONE_INTL):
+    for pattern in (_PHONE_NATIONAL, _PHONE_DOTTED, _PHONE_INTL):
         for m in pattern.finditer(text):
             candidate = m.group(0).strip()
             if _DATE_LIKE.match(candidate):
+                continue
+            if pattern is _PHONE_DOTTED and not 8 <= sum(c.isdigit() for c in candidate) <= 10:
                 continue
             found.append(IdentityMatch(PHONE, candidate, m.start(), m.start() + len(candidate)))
     return found
@@ -152,6 +166,71 @@ def _names(text: str) -> list[IdentityMatch]:
     ]
 
 
+# Characters that NFKC leaves alone and that need no mapping: ordinary Swedish text is
+# made of them, and runs of them are copied as they are.
+_NOT_PLAIN = re.compile(r"[^\x00-\x7f\u00c0-\u00ff\u2018\u2019\u201c\u201d]")
+_MINUS_SIGNS = "\u2212\u2796\u02d7"
+
+
+def _mapped(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    if category == "Pd" or ch in _MINUS_SIGNS:
+        return "-"
+    if category == "Zs":
+        return " "
+    if category == "Nd":
+        return str(unicodedata.decimal(ch))
+    return ch
+
+
+class Normalised(NamedTuple):
+    """The text the patterns read, and how its characters map back to the original:
+    `pieces` are (start in `text`, start in the original, end in the original, copied),
+    a copied piece one to one, any other the normal form of one original cluster."""
+
+    text: str
+    pieces: list[tuple[int, int, int, bool]]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self._original(start)[0], self._original(end - 1)[1]
+
+    def _original(self, index: int) -> tuple[int, int]:
+        at, begin, finish, copied = self.pieces[bisect_right(self.pieces, (index, inf)) - 1]
+        return (begin + index - at, begin + index - at + 1) if copied else (begin, finish)
+
+
+def normalise(text: str) -> Normalised:
+    """NFKC, format characters removed, every dash "-", every space " ", digits ASCII."""
+    out: list[str] = []
+    pieces: list[tuple[int, int, int, bool]] = []
+    length, done = 0, 0
+    for found in _NOT_PLAIN.finditer(text):
+        i = found.start()
+        if i < done:
+            continue  # a combining mark already taken with its letter
+        if i > done and unicodedata.category(text[i]).startswith("M"):
+            i -= 1  # a letter and its combining marks are normalised together (e + ´ = é)
+        if i > done:
+            pieces.append((length, done, i, True))
+            out.append(text[done:i])
+            length += i - done
+        j = i + 1
+        while j < len(text) and unicodedata.category(text[j]).startswith("M"):
+            j += 1
+        form = "".join(_mapped(ch) for ch in unicodedata.normalize("NFKC", text[i:j]))
+        if form:
+            pieces.append((length, i, j, False))
+            out.append(form)
+            length += len(form)
+        done = j
+    if done < len(text):
+        pieces.append((length, done, len(text), True))
+        out.append(text[done:])
+    return Normalised("".join(out), pieces)
+
+
 _SCANNERS = (
     _personnummer,
     _phones,
@@ -169,12 +248,19 @@ def find_identity(text: str | None, names: bool = True) -> list[IdentityMatch]:
     """
     if not text:
         return []
+    plain = normalise(text)
     taken: list[IdentityMatch] = []
     for scan in _SCANNERS if names else _SCANNERS[:-1]:
-        for match in scan(text):
+        for match in scan(plain.text):
             if not any(match.start < t.end and t.start < match.end for t in taken):
                 taken.append(match)
-    return sorted(taken, key=lambda m: m.start)
+    return sorted((_as_typed(text, plain, m) for m in taken), key=lambda m: m.start)
+
+
+def _as_typed(text: str, plain: Normalised, match: IdentityMatch) -> IdentityMatch:
+    """The match as the user typed it: its span mapped back to the original text."""
+    start, end = plain.original_span(match.start, match.end)
+    return IdentityMatch(match.kind, text[start:end], start, end)
 
 
 def ensure_no_identity(text: str | None, field: str, names: bool = True) -> None:

@@ -63,6 +63,28 @@ POSITIVES = [
     ("pappan Erik var med", NAME, "Erik"),
     ("Linnéa 3", NAME, "Linnéa"),
     ("syster Åsa", NAME, "Åsa"),
+    # the same things as they look on screen, typed with other characters (issue 12):
+    # zero-width and other format characters, no-break and thin spaces, other dashes,
+    # full-width digits and signs, decomposed letters. Pointed at as typed.
+    ("Pnr 1912\u200b1212-1212", PERSONNUMMER, "1912\u200b1212-1212"),
+    ("19121212\u00a01212", PERSONNUMMER, "19121212\u00a01212"),
+    ("１９１２１２１２－１２１２", PERSONNUMMER, "１９１２１２１２－１２１２"),
+    ("Tolvan 121212\u20131212", PERSONNUMMER, "121212\u20131212"),
+    ("850709\u2060-\u20609805", PERSONNUMMER, "850709\u2060-\u20609805"),
+    ("\ufeff8507099805", PERSONNUMMER, "8507099805"),
+    ("85\u00ad07\u00ad09\u00ad9805", PERSONNUMMER, "85\u00ad07\u00ad09\u00ad9805"),
+    ("19121212\uff0b1212", PERSONNUMMER, "19121212\uff0b1212"),
+    ("ring 070.123.45.67", PHONE, "070.123.45.67"),
+    ("08.123.456.78", PHONE, "08.123.456.78"),
+    ("ring ０７０－１２３ ４５ ６７", PHONE, "０７０－１２３ ４５ ６７"),
+    ("070\u2011123\u202f45\u00a067", PHONE, "070\u2011123\u202f45\u00a067"),
+    ("070\u200b1234567", PHONE, "070\u200b1234567"),
+    ("+46\u00a070\u00a0123\u00a045\u00a067", PHONE, "+46\u00a070\u00a0123\u00a045\u00a067"),
+    ("anna＠example.se", EMAIL, "anna＠example.se"),
+    ("anna\u200b@example\u200b.se", EMAIL, "anna\u200b@example\u200b.se"),
+    ("bor på Storgatan\u00a012", ADDRESS, "Storgatan\u00a012"),
+    ("Ａｎｎａ berättade", NAME, "Ａｎｎａ"),
+    ("Linne\u0301a 3", NAME, "Linne\u0301a"),
 ]
 
 # Things people write in notes that identify no one.
@@ -112,6 +134,23 @@ NEAR_MISSES = [
     "+5 grader",
     "0 kr",
     "ca 070",
+    # near-misses typed with other characters: still dates, times, amounts and ranges
+    "kl 08.30–09.15",
+    "klockan 07.45\u201308.30",
+    "Träffas 12.05.2024",
+    "skåp 01.23.45",
+    "version 0.12.3",
+    "Nästa möte 2024\u201105\u201112",
+    "Kostade 1\u00a0250 kr",
+    "Skulder på 125\u202f000 kronor",
+    "850709\u20139806",
+    "barn 0–6 år, ungdomar 13–21 år",
+    "sida 12—14",
+    "２０１９–２０２４",
+    "mejlade skolan ＠ 10",
+    "\u22125 grader",
+    "\u200b",
+    "anna\u200bär ett ord här",
 ]
 
 
@@ -157,6 +196,13 @@ def test_refusal_names_the_field_and_quotes_the_match_in_swedish(app):
         assert "850709-9805" in message
         assert "personnummer" in message
         assert "Working notes" not in message  # translated
+
+
+def test_refusal_quotes_the_match_as_the_user_typed_it(app):
+    with app.test_request_context(), force_locale("en"):
+        with pytest.raises(DomainError) as refused:
+            ensure_no_identity("Pnr 1912\u200b1212-1212 i journalen", "note")
+        assert "“1912\u200b1212-1212”" in str(refused.value)
 
 
 def test_refusal_is_in_english_for_an_english_user(app):
