@@ -98,6 +98,9 @@ ADULT_BANDS = [("u18", "Under 18", "Under 18"), ("18-19", "18–19", "18–19")]
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_+-]{0,23}$")
+# Invisible characters no label needs and no XLSX file can hold (issue 12: one stored in
+# a list broke the statistics export). Tabs and line breaks are whitespace, tidied away.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 RESERVED_KEYS = {"csrf_token", "client_uuid", "occurred_at", "when", "unit", "day", "time"}
 COUNT_CEILING = 1000  # no single tally counts more than this, whatever a file says
 
@@ -584,6 +587,9 @@ _FOLD = str.maketrans("åäöéèüÅÄÖÉÈÜ", "aaoeeuaaoeeu")
 def options_from_lines(text: str, current: list[dict]) -> list[dict]:
     """A unit's list typed one label per line → options; a kept label keeps its code, so
     statistics stay comparable across versions."""
+    if CONTROL_CHARACTERS.search(text):
+        raise DomainError(_l("An option contains an invisible control character. Type it "
+                             "again without it."), "options")
     labels = [" ".join(line.split()) for line in text.splitlines()]
     labels = [label for label in labels if label]
     if not labels:
@@ -794,6 +800,9 @@ def _resolve_field(entry: Any, templates: dict, lists: dict, activity: Activity)
                           where=where)
     if kind not in Kind.__members__:
         raise DomainError(_l("%(where)s: unknown field kind."), "fields", where=where)
+    if CONTROL_CHARACTERS.search(str(data.get("label") or "") + str(data.get("label_en") or "")):
+        raise DomainError(_l("%(where)s: a field label contains a control character."),
+                          "fields", where=where)
     options, options_list, editable = _resolve_options(data, kind, lists, activity, where)
     low, high = data.get("min"), data.get("max")
     if kind == Kind.age:
@@ -868,6 +877,9 @@ def _clean_options(raw: list, where: str) -> list[dict]:
         label = str(o.get("label") or "").strip() if isinstance(o, dict) else ""
         if not CODE_RE.match(code) or code in seen or not label or len(label) > 120:
             raise DomainError(_l("%(where)s: every option needs a unique short code and a label."),
+                              "options", where=where)
+        if CONTROL_CHARACTERS.search(label + str(o.get("label_en") or "")):
+            raise DomainError(_l("%(where)s: an option label contains a control character."),
                               "options", where=where)
         seen.add(code)
         options.append({"code": code, "label": label, "label_en": o.get("label_en") or None})

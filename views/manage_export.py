@@ -3,6 +3,12 @@
 They are handed `shared` grids only (views/manage_stats.export builds the report with
 suppression on), and they write each figure's published text, never its value, so a
 "<5" stays "<5" in the file. Numbers that are shown go to XLSX as numbers.
+
+Labels come from managers and admins, so every text cell is made safe to open in a
+spreadsheet (`safe_text`, OWASP's CSV-injection advice): control characters are stripped
+and a cell that would start a formula gets a leading '. XLSX text cells are written as
+strings, never formulas; CSV text is always quoted, so a `;` in a label cannot start a
+new cell when Swedish Excel opens the `,` file.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from models.catalogue import CONTROL_CHARACTERS
 from models.stats_report import Grid, Report
 from models.suppression import HIDDEN_TEXT, SMALL_TEXT
 
@@ -24,6 +31,20 @@ BOM = "\ufeff"  # lets Excel open å, ä and ö as UTF-8
 SEPARATORS = {"csv": ",", "csv-semicolon": ";"}  # Swedish Excel expects ";"
 FORMATS = ("csv", "csv-semicolon", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# A spreadsheet reads a cell beginning with one of these as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def safe_text(text: str) -> str:
+    """A text cell as it may leave Nära: control characters stored before they were
+    refused are stripped, and a would-be formula is quoted; a negative number stays one."""
+    text = CONTROL_CHARACTERS.sub("", text)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _rows(grid: Grid) -> list[list[str]]:
@@ -53,17 +74,20 @@ def legend(grid: Grid) -> list[str]:
 def csv_bytes(grid: Grid, separator: str = ",") -> bytes:
     """One table as CSV: header, rows, total, then what the marks mean."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
-    writer.writerows(_rows(grid))
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n",
+                        quoting=csv.QUOTE_NONNUMERIC)  # text quoted, figures not
+    rows = [[_number(v) if i and index else v for i, v in enumerate(row)]
+            for index, row in enumerate(_rows(grid))]
     notes = legend(grid)
     if notes:
-        writer.writerow([])
-        writer.writerows([[line] for line in notes])
+        rows += [[], *[[line] for line in notes]]
+    writer.writerows([[safe_text(v) if isinstance(v, str) else v for v in row]
+                      for row in rows])
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "-", title)[:28] or "Tabell"
+    base = re.sub(r"[\[\]:*?/\\]", "-", CONTROL_CHARACTERS.sub("", title))[:28] or "Tabell"
     name, n = base, 2
     while name.lower() in taken:
         name, n = f"{base[:25]} {n}", n + 1
@@ -80,14 +104,15 @@ def xlsx_bytes(grids: list[Grid], heading: list[str]) -> bytes:
     bold = Font(bold=True)
     for grid in grids:
         sheet = book.create_sheet(_sheet_title(grid.title, taken))
-        sheet.append([grid.title])
+        _append(sheet, [grid.title])
         sheet["A1"].font = Font(bold=True, size=13)
         for line in heading:
-            sheet.append([line])
+            _append(sheet, [line])
         sheet.append([])
-        first = sheet.max_row + 1
-        for index, row in enumerate(_rows(grid)):
-            sheet.append([_number(v) if i and index else v for i, v in enumerate(row)])
+        _append(sheet, _rows(grid)[0])
+        first = sheet.max_row  # the header row
+        for row in _rows(grid)[1:]:
+            _append(sheet, [_number(v) if i else v for i, v in enumerate(row)])
         for cell in sheet[first]:
             cell.font = bold
         if grid.total:
@@ -100,7 +125,7 @@ def xlsx_bytes(grids: list[Grid], heading: list[str]) -> bytes:
         if notes:
             sheet.append([])
             for line in notes:
-                sheet.append([line])
+                _append(sheet, [line])
         width = max(len(str(r[0])) for r in _rows(grid)) + 2
         sheet.column_dimensions["A"].width = min(max(width, 14), 48)
         for col in range(2, len(grid.col_heads) + 2):
@@ -110,8 +135,16 @@ def xlsx_bytes(grids: list[Grid], heading: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+def _append(sheet, values: list) -> None:
+    """One row; its text made safe and stored as text, so no label is ever a formula."""
+    sheet.append([safe_text(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _number(text: str):
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def slug(text: str) -> str:
@@ -119,13 +152,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text).strip("-_")[:60] or "x"
 
 
-def file_name(report: Report, table: str, extension: str) -> str:
+def file_name(report: Report, table: str, fmt: str) -> str:
+    """unit(s)_activity_period_table, and which CSV it is: the two download side by side."""
     units = report.scope.units
     unit_part = "+".join(slug(u.name) for u in units) if len(units) <= 3 else (
         slug(_("%(num)d units", num=len(units))))
     activity = report.scope.activity
     activity_part = slug(activity.name) if activity else slug(_("all activities"))
-    return f"{unit_part}_{activity_part}_{report.period.slug}_{slug(table)}.{extension}"
+    flavour = f"_{slug(_('semicolon'))}" if fmt == "csv-semicolon" else ""
+    extension = "xlsx" if fmt == "xlsx" else "csv"
+    return f"{unit_part}_{activity_part}_{report.period.slug}_{slug(table)}{flavour}.{extension}"
 
 
 def heading(report: Report, period_text: str) -> list[str]:

@@ -117,10 +117,10 @@ def export():
         raise DomainError(_("There is no such table to export."), "table")
     if fmt == "xlsx":
         body = xlsx_bytes(grids, heading(report, period_label(report.period, locale())))
-        name, mimetype = file_name(report, table, "xlsx"), XLSX_TYPE
+        name, mimetype = file_name(report, table, fmt), XLSX_TYPE
     else:
         body = csv_bytes(grids[0], SEPARATORS[fmt])
-        name, mimetype = file_name(report, table, "csv"), "text/csv; charset=utf-8"
+        name, mimetype = file_name(report, table, fmt), "text/csv"  # Werkzeug adds the charset
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = disposition(name)
     response.headers["Cache-Control"] = "no-store"
