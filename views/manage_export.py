@@ -35,7 +35,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A spreadsheet reads a cell beginning with one of these as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 
 def safe_text(text: str) -> str:
