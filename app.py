@@ -24,6 +24,8 @@ class Config:
             "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'nara.db'}"
         )
         self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", "30"))
+        # A sign-in lasts a shift plus margin at most, however active (models/sessions).
+        self.SESSION_MAX_HOURS = int(env.get("SESSION_MAX_HOURS", "12"))
         self.PREFER_HTTPS = env.get("PREFER_HTTPS", "1" if self.production else "0") == "1"
         self.BABEL_DEFAULT_LOCALE = "sv"
         self.BABEL_DEFAULT_TIMEZONE = env.get("NARA_TIMEZONE", "Europe/Stockholm")
@@ -33,10 +35,13 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PREFER_HTTPS
-        self.SESSION_COOKIE_NAME = "nara_session"
+        # __Host-: sent only over HTTPS, only to this host, for the whole site.
+        self.SESSION_COOKIE_NAME = "__Host-nara_session" if self.PREFER_HTTPS else "nara_session"
         self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.SESSION_IDLE_MINUTES)
-        self.SESSION_REFRESH_EACH_REQUEST = False  # renewed when "seen" moves (views/auth)
+        # The cookie holds a server-side session's key; the server decides when it ends.
+        # It is written at sign-in and sign-out only, never re-signed per request.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_MAX_HOURS)
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
         self.TESTING = False
@@ -56,9 +61,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if app.config["NARA_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        minutes=app.config["SESSION_IDLE_MINUTES"]
-    )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+    if "SESSION_COOKIE_NAME" not in (config or {}):  # follows PREFER_HTTPS as overridden
+        https = app.config["PREFER_HTTPS"]
+        app.config["SESSION_COOKIE_NAME"] = "__Host-nara_session" if https else "nara_session"
+        app.config["SESSION_COOKIE_SECURE"] = https
 
     import models  # noqa: F401  (every table and access rule)
     from models.access import use_fast_password_hashing
@@ -93,17 +100,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def _load_user(token: str):
-        from models.access import user_by_session_token
-        from views import db
-
-        return user_by_session_token(db(), token)
+    # Sessions live on the server (models/sessions): ending one ends it everywhere. An
+    # address- or browser-bound check would only sign phones out when they change network.
+    login_manager.session_protection = None
+    login_manager.user_loader(auth.load_user)
+    login_manager.unauthorized_handler(auth.unauthorized)
 
     app.teardown_appcontext(close_db)
-    app.before_request(auth.enforce_idle_timeout)
     errors.register(app)
 
     from views import audit, journal, journal_client, journal_plan, shift  # social journal

@@ -13,6 +13,7 @@ from models import (  # noqa: F401
     journal_plan,
     journal_shift,
     notes,
+    sessions,
     stats,
     stats_day,
     stats_demo,

@@ -7,7 +7,6 @@ refuses, so a refused user cannot learn that the object exists.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +15,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, event, insert
+from sqlalchemy import event, insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.db import utcnow
@@ -56,11 +55,6 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.staff, max_length=16)
     locale: str | None = Field(default=None, max_length=8)
     active: bool = True
-    # Changes whenever the password changes or the user logs out everywhere: it is the
-    # flask-login id, so old session cookies stop working.
-    session_token: str = Field(
-        default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True, index=True
-    )
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 
@@ -77,14 +71,16 @@ class User(SQLModel, table=True):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return self.session_token
+    def get_id(self) -> str | None:
+        # Flask-Login keeps this in the cookie: the key of the server-side session this
+        # request runs in (models/sessions.py), never anything about the person.
+        return getattr(self, "_session_key", None)
 
     def set_password(self, password: str) -> None:
+        """Set a new password. Callers end the person's sessions (models/sessions)."""
         if len(password) < 10:
             raise DomainError(_l("The password must be at least 10 characters."), "password")
         self.password_hash = _hasher.hash(password)
-        self.session_token = uuid.uuid4().hex
 
     def check_password(self, password: str) -> bool:
         try:
@@ -199,15 +195,6 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     session.add(user)
     return user
-
-
-# Every signed-in request runs this; built once, since building a select costs more than
-# running it (SQLAlchemy then finds the compiled form in its cache).
-_USER_BY_TOKEN = select(User).where(User.session_token == bindparam("token"))
-
-
-def user_by_session_token(session: Session, token: str) -> User | None:
-    return session.exec(_USER_BY_TOKEN, params={"token": token}).first()
 
 
 def unit_ids(session: Session, user: User) -> set[int]:

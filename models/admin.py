@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
 from models.access import Membership, Role, Unit, User, units_of
 from models.errors import DomainError
 from models.inbox import Thread, thread_provider
+from models.sessions import EndReason, end_all
 
 
 @thread_provider
@@ -34,17 +33,24 @@ def all_units(session: Session) -> list[Unit]:
     return list(session.exec(select(Unit).order_by(Unit.name)).all())
 
 
-def set_units(session: Session, user: User, unit_ids: list[int]) -> None:
-    """Replace the user's unit memberships."""
+def set_units(session: Session, admin: User, user: User, unit_ids: list[int]) -> bool:
+    """Replace the user's unit memberships. A change ends the person's sessions: what they
+    may see changes with it, and no open page should outlive that. True if changed."""
     known = {u.id for u in all_units(session)}
     wanted = {i for i in unit_ids if i in known}
+    changed = False
     for row in session.exec(select(Membership).where(Membership.user_id == user.id)).all():
         if row.unit_id not in wanted:
             session.delete(row)
+            changed = True
         wanted.discard(row.unit_id)
     for unit_id in wanted:
         session.add(Membership(user_id=user.id, unit_id=unit_id))
+        changed = True
+    if changed:
+        end_all(session, user.id, EndReason.units, by=admin)
     session.flush()
+    return changed
 
 
 def set_active(session: Session, admin: User, user: User, active: bool) -> None:
@@ -53,6 +59,36 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
         raise DomainError(_l("You cannot deactivate your own account."), "active")
     user.active = active
     if not active:
-        user.session_token = uuid.uuid4().hex
+        end_all(session, user.id, EndReason.deactivated, by=admin)
     session.add(user)
     session.flush()
+
+
+def set_role(session: Session, admin: User, user: User, role: str) -> bool:
+    """Change a person's role; their sessions end (True if it changed)."""
+    if role not in Role.__members__:
+        raise DomainError(_l("Unknown role."), "role")
+    if user.id == admin.id and role != Role.admin:
+        raise DomainError(_l("You cannot take away your own admin role."), "role")
+    if user.role == role:
+        return False
+    user.role = role
+    session.add(user)
+    end_all(session, user.id, EndReason.role, by=admin)
+    session.flush()
+    return True
+
+
+def reset_password(session: Session, admin: User, user: User, password: str) -> None:
+    """An admin sets a new password (a forgotten one); every session of the person ends."""
+    user.set_password(password)
+    session.add(user)
+    end_all(session, user.id, EndReason.password, by=admin)
+    session.flush()
+
+
+def end_sessions(session: Session, admin: User, user: User) -> int:
+    """"End all sessions of this person" (a lost phone): how many ended."""
+    count = end_all(session, user.id, EndReason.admin, by=admin)
+    session.flush()
+    return count

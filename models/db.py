@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 from sqlmodel import Session, create_engine, select
 
+_clock_offset = timedelta(0)
+
 
 def utcnow() -> datetime:
     """Aware UTC timestamp; every stored time in Nära is UTC (SQLModel refuses naive ones)."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _clock_offset
+
+
+def move_clock(by: timedelta) -> None:
+    """Tests only: move Nära's clock (idle and absolute session limits, retention)."""
+    global _clock_offset
+    _clock_offset += by
+
+
+def reset_clock() -> None:
+    global _clock_offset
+    _clock_offset = timedelta(0)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

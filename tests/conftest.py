@@ -128,6 +128,25 @@ def client(app) -> CsrfClient:
     return app.test_client()
 
 
+class Clock:
+    """Nära's clock, moved forward in a test (models.db.utcnow) and put back after it."""
+
+    def move(self, **delta) -> None:
+        from datetime import timedelta
+
+        from models.db import move_clock
+
+        move_clock(timedelta(**delta))
+
+
+@pytest.fixture
+def clock():
+    from models.db import reset_clock
+
+    yield Clock()
+    reset_clock()
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from tests.conftest import PASSWORD, html_text
 
 
@@ -77,30 +75,6 @@ def test_logout_without_csrf_token_is_refused(client, people):
     assert client.get("/").status_code == 200
 
 
-def test_idle_session_returns_to_login_with_a_notice(client, people, app):
-    people.user("fia")
-    people.login("fia")
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
-    response = client.get("/")
-    assert response.status_code == 302
-    assert "reason=idle" in response.headers["Location"]
-    assert client.get("/").status_code == 302  # really signed out
-    page = client.get(response.headers["Location"])
-    assert "inaktivitet" in html_text(page)
-
-
-def test_idle_htmx_request_is_redirected_by_header_not_swapped(client, people, app):
-    people.user("fia")
-    people.login("fia")
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
-    response = client.get("/", headers={"HX-Request": "true"})
-    assert response.status_code == 401
-    assert response.headers["HX-Redirect"].startswith("/login")
-    assert response.get_data() == b""
-
-
 def test_next_parameter_cannot_redirect_to_another_site(client, people):
     people.user("fia")
     response = client.post(
@@ -131,28 +105,6 @@ def test_language_choice_is_stored_on_the_account(client, people, db):
     assert "Sign out" in html_text(client.get("/account"))
 
 
-def test_background_polls_do_not_keep_an_idle_session_alive(client, people, app):
-    people.user("fia")
-    people.login("fia")
-    idle = app.config["SESSION_IDLE_MINUTES"] * 60
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - idle + 120
-    assert client.get("/", headers={"X-Nara-Background": "1"}).status_code == 200
-    with client.session_transaction() as session:
-        assert session["seen"] <= int(time.time()) - idle + 120
-
-
-def test_activity_renews_the_idle_clock(client, people, app):
-    people.user("fia")
-    people.login("fia")
-    idle = app.config["SESSION_IDLE_MINUTES"] * 60
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - idle + 120
-    assert client.get("/").status_code == 200
-    with client.session_transaction() as session:
-        assert session["seen"] >= int(time.time()) - 2
-
-
 def _session_cookie(response) -> str | None:
     for header in response.headers.getlist("Set-Cookie"):
         if header.startswith("nara_session="):
@@ -177,13 +129,3 @@ def test_a_slow_answer_to_a_request_sent_before_sign_in_does_not_sign_the_person
         assert response.status_code == 200, path
         assert _session_cookie(response) is None, f"{path} re-set the session cookie"
     assert client.get("/").status_code == 200  # still signed in
-
-
-def test_a_signed_in_session_presented_from_another_browser_is_no_longer_fresh(client, people):
-    """Flask-Login's protection still applies to signed-in sessions: the same cookie from
-    another browser (user agent) is marked not fresh (permanent sessions are not dropped)."""
-    people.user("fia", units=["Fältgruppen"])
-    people.login("fia")
-    response = client.get("/", headers={"User-Agent": "Another browser/1.0"})
-    assert response.status_code == 200
-    assert _session_cookie(response) is not None  # `_fresh` was turned off and saved

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, render_template, session
+from flask import abort, current_app, g, render_template
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -22,24 +22,8 @@ from models import access
 from models.db import get_by_id, new_session
 from models.errors import AccessDenied
 
-
-class _LoginManager(LoginManager):
-    """Flask-Login, with its session protection kept to signed-in sessions.
-
-    Flask-Login skips the check for an *empty* session, meaning an anonymous visitor. Ours
-    is never empty before sign-in (it carries the CSRF token and the language), so every
-    anonymous request, down to a static file or the service worker's update check, wrote
-    `_remember=clear` into it and sent a new cookie. One of those answered after the sign-in
-    replaced the signed-in cookie: the person was signed out again at once."""
-
-    def _session_protection_failed(self) -> bool:
-        if "_user_id" not in session:
-            return False  # nothing to protect, and nothing to write
-        return super()._session_protection_failed()
-
-
 babel = Babel()
-login_manager = _LoginManager()
+login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")

@@ -1,22 +1,44 @@
-"""Signing in and out, the idle timeout, and the language choice."""
+"""Signing in and out (also from a device that was offline), sessions, and the language.
+
+The cookie carries one thing about the person: the key of a server-side session
+(models/sessions.py). Every request reads that session with its user in one query, so a
+session ended anywhere — sign-out, idle, the absolute lifetime, an admin — stops working
+on every app server at once.
+"""
 
 from __future__ import annotations
 
-import time
+import base64
+import hashlib
+import hmac
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, has_request_context, redirect, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 
-from models import access
-from views import db, limiter, public, render, request, signed_in, user
+from models import access, sessions
+from models.errors import DomainError, ValidationErrors
+from views import csrf, db, limiter, public, render, request, signed_in, user
 
 bp = Blueprint("auth", __name__)
 
 LANGUAGES = ("sv", "en")
-SEEN_GRANULARITY = 60  # seconds
+# The browser removes what an ended session may have left: cookies and the HTTP cache.
+# Not "storage": that would also delete the service worker and every IndexedDB database —
+# the offline tallies of other people who share this phone and have not sent them yet.
+CLEAR_SITE_DATA = '"cache", "cookies"'
 
 
 def _login_key() -> str:
@@ -33,6 +55,103 @@ def safe_next(target: str | None, default: str = "home.inbox") -> str:
     return url_for(default)
 
 
+# --- the session behind every request ---------------------------------------------------
+
+
+def limits() -> sessions.Limits:
+    config = current_app.config
+    return sessions.Limits(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                           max_age=timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def load_user(key: str) -> access.User | None:
+    """Flask-Login's user loader: the live session's user, or None (then `g` says why)."""
+    active = request.headers.get("X-Nara-Background") != "1"  # polls are not activity
+    found = sessions.resolve(db(), key, limits(), active=active)
+    if found.user is None:
+        # The dead key stays in the cookie until the next sign-in or sign-out, so every
+        # request still on its way (outbox, drafts, polls) learns the same reason.
+        g.signed_out_reason = found.ended_reason or "ended"
+        return None
+    g.user_session = found.row
+    found.user._session_key = key
+    return found.user
+
+
+def unauthorized():
+    """Not signed in (or no longer). Pages go to the login page with the reason; the
+    outbox, drafts, JSON and htmx get a 401 they understand, never a page to swap in."""
+    reason = g.get("signed_out_reason")
+    target = url_for("auth.login", reason=reason if reason in REASONS else None,
+                     next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    login = url_for("auth.login", reason=reason if reason in REASONS else None)
+    queued = (request.headers.get("X-Nara-Outbox") or request.headers.get("X-Nara-Draft")
+              or request.path.endswith(".json"))
+    if not queued and request.htmx:
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = login  # a full navigation, nothing swapped
+        return response
+    if not queued:
+        return redirect(target)
+    response = jsonify(signed_out=True, reason=reason or "signed-out", login=login)
+    response.status_code = 401
+    return response
+
+
+def _start_session(found: access.User) -> None:
+    """A fresh cookie and a fresh server-side session (no fixation)."""
+    row, key = sessions.start(db(), found, request.headers.get("User-Agent", ""))
+    db().commit()
+    session.clear()
+    found._session_key = key
+    login_user(found)
+    session.pop("_id", None)  # Flask-Login's hash of address and browser: not needed here
+    session.permanent = True
+    if found.locale:
+        session["lang"] = found.locale
+    g.user_session = row
+
+
+def _end_current(reason: str) -> None:
+    user()  # loads this request's session, if it has a live one
+    row = g.get("user_session")
+    if row is not None:
+        sessions.end(db(), row.id, reason)
+        db().commit()
+
+
+def _forget_cookie(response):
+    """Expire the cookie and ask the browser to drop what the session left behind."""
+    logout_user()
+    session.clear()
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+REASONS = {"idle", "max_age", "logged-out", "expired", "ended", "deactivated", "password",
+           "role", "units", "admin", "logout", "new_login"}
+
+
+def reason_text(reason: str | None) -> str | None:
+    """Why the person is at the login page, in their language."""
+    if reason == "idle":
+        return _("You were signed out after %(minutes)d minutes without activity.",
+                 minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    if reason == "max_age":
+        return _("You were signed out: a sign-in lasts at most %(hours)d hours.",
+                 hours=current_app.config["SESSION_MAX_HOURS"])
+    if reason in ("logged-out", "logout"):
+        return _("You are signed out.")
+    if reason == "expired":
+        return _("The page had expired. Please sign in again.")
+    if reason in REASONS:
+        return _("Your sign-in was ended. Please sign in again.")
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5/minute", key_func=_login_key, methods=["POST"])
 # A whole office may sign in from one address at shift change: the per-address cap is
@@ -40,38 +159,56 @@ def safe_next(target: str | None, default: str = "home.inbox") -> str:
 @limiter.limit("300/minute", methods=["POST"])
 @public
 def login():
-    """Sign in with username and password."""
-    if user() is not None:
-        return redirect(url_for("home.inbox"))
+    """Sign in with username and password; never silently continue someone else's session."""
+    current = user()
+    if request.method == "GET" and current is not None:
+        return render("auth/signed_in.html", next=safe_next(request.args.get("next")))
     error = None
     username = request.form.get("username", "")
     if request.method == "POST":
         found = access.authenticate(db(), username, request.form.get("password", ""))
         if found is not None:
-            db().commit()
-            session.clear()
-            login_user(found)
-            session.permanent = True
-            session["seen"] = int(time.time())
-            if found.locale:
-                session["lang"] = found.locale
+            if current is not None:
+                _end_current(sessions.EndReason.new_login)
+            _start_session(found)
             return redirect(safe_next(request.args.get("next")))
         error = _("Wrong username or password.")
-    reason = request.args.get("reason")
     status = 401 if error else 200
-    return render("auth/login.html", error=error, username=username, reason=reason), status
+    return render("auth/login.html", error=error, username=username,
+                  reason=reason_text(request.args.get("reason"))), status
 
 
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    """Sign out and forget the session entirely."""
-    lang = session.get("lang")
-    logout_user()
-    session.clear()
-    if lang:
-        session["lang"] = lang  # the language is not personal; keep the login page readable
-    return redirect(url_for("auth.login", reason="logged-out"))
+    """Sign out: the session ends on the server, and the cookie goes."""
+    _end_current(sessions.EndReason.logout)
+    # The cookie goes, and the language with it: the login page keeps it from the URL.
+    response = redirect(url_for("auth.login", reason="logged-out", lang=session.get("lang")))
+    return _forget_cookie(response)
+
+
+@bp.route("/logout/device", methods=["POST"])
+@csrf.exempt
+@limiter.limit("300/minute")
+@public
+def logout_device():
+    """Finish a sign-out made offline: ends the session the device's sign-out capability
+    names (it can do nothing else) and the one its cookie carries, if any. No CSRF token:
+    the capability is the proof, and ending a session is all it can do."""
+    by_capability = sessions.end_by_capability(
+        db(), current_app.secret_key, request.form.get("capability", ""))
+    _end_current(sessions.EndReason.logout)
+    db().commit()
+    return _forget_cookie(jsonify(ended=by_capability))
+
+
+@bp.route("/signed-out")
+@public
+def signed_out():
+    """Signed out on this device, not yet on the server: the service worker serves this
+    page to every navigation until the server has confirmed. Holds no personal data."""
+    return render("auth/signed_out.html", shell_only=True)
 
 
 @bp.route("/language", methods=["POST"])
@@ -89,16 +226,69 @@ def language():
     return redirect(safe_next(request.form.get("next")))
 
 
-@bp.route("/account")
-@signed_in("account.update")
-def account():
-    """Who am I, my units, my language."""
+def _account_page(errors: dict | None = None, status: int = 200, changed: bool = False):
     return render(
         "auth/account.html",
         units=access.units_of(db(), user()),
         languages=LANGUAGES,
         role_label=access.ROLE_LABELS.get(user().role, user().role),
-    )
+        errors=errors or {}, changed=changed,
+    ), status
+
+
+@bp.route("/account")
+@signed_in("account.update")
+def account():
+    """Who am I, my units, my language, my password."""
+    return _account_page()
+
+
+@bp.route("/account/password", methods=["POST"])
+@signed_in("account.update")
+def change_password():
+    """Change one's own password: every session ends; this device signs in anew."""
+    me = user()
+    form = request.form
+    try:
+        sessions.change_own_password(db(), me, form.get("current", ""), form.get("new", ""),
+                                     form.get("confirm", ""))
+    except DomainError as error:
+        db().rollback()
+        errors = dict(error.errors) if isinstance(error, ValidationErrors) else {
+            "new": str(error)}
+        return _account_page(errors, 422)
+    db().commit()
+    _start_session(me)
+    return _account_page(changed=True)
+
+
+# --- what the phone keeps for the signed-in person --------------------------------------
+
+
+def device() -> dict[str, str]:
+    """Data attributes for the page's scripts (templates/_outbox_badge.html): whose outbox
+    items to show, the capability that can end this session from an offline phone, and
+    the opaque name of this person's encrypted draft store."""
+    me, row = user(), g.get("user_session")
+    if me is None or row is None:
+        return {}
+    return {"user": str(me.id), "signout": sessions.capability(current_app.secret_key, row),
+            "drafts": _user_secret("nara-drafts-store")[:22]}
+
+
+def draft_key() -> str:
+    """The key that encrypts this person's offline journal drafts in the browser.
+
+    Per person, not per session: a draft written before an idle timeout can still be sent
+    when its author signs in again on that phone, and no one else's page can decrypt it.
+    The browser holds it only in memory, as a non-extractable CryptoKey."""
+    return _user_secret("nara-drafts")
+
+
+def _user_secret(purpose: str) -> str:
+    message = f"{purpose}|{user().id}".encode()
+    digest = hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def select_locale() -> str:
@@ -107,37 +297,11 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang") in LANGUAGES:
         return session["lang"]
+    if request.endpoint == "auth.login" and request.args.get("lang") in LANGUAGES:
+        return request.args["lang"]  # after a sign-out, which took the cookie with it
     return request.accept_languages.best_match(LANGUAGES) or current_app.config[
         "BABEL_DEFAULT_LOCALE"
     ]
-
-
-def enforce_idle_timeout():
-    """End a session that has been idle too long; htmx requests are sent to login."""
-    if user() is None:
-        return None
-    now = int(time.time())
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    seen = session.get("seen", now)
-    if now - seen > idle:
-        lang = session.get("lang")
-        logout_user()
-        session.clear()
-        if lang:
-            session["lang"] = lang
-        target = url_for("auth.login", reason="idle")
-        if request.htmx:
-            response = current_app.response_class(status=401)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target)
-    # Background polls (the manager's day feed) do not count as the user being active.
-    # Re-signing the cookie is a large share of a request's cost, so "seen" moves at most
-    # once a minute; the cookie's own lifetime is renewed with it.
-    stale = "seen" not in session or now - seen >= SEEN_GRANULARITY
-    if request.headers.get("X-Nara-Background") != "1" and stale:
-        session["seen"] = now
-    return None
 
 
 def login_rate_limited():

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from models.errors import AccessDenied, DomainError
-from views import request, wants_fragment
+from views import request, user, wants_fragment
 
 log = logging.getLogger("nara")
 
@@ -56,6 +56,13 @@ def register(app: Flask) -> None:
         if request.endpoint == "auth.login":
             # An expired login form is not an attack worth a dead end: show it again.
             return redirect(url_for("auth.login", reason="expired"))
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "nara_access", "public") != "public" and user() is None:
+            # Signed out (the cookie and its token went with the session): say so — the
+            # outbox must learn to stop, not retry a "stale form" forever.
+            from views.auth import unauthorized
+
+            return unauthorized()
         return error_response(400, _("The form had expired. Reload the page and try again."))
 
     @app.errorhandler(AccessDenied)

@@ -8,14 +8,10 @@ Denied attempts by signed-in users are logged too, then answered 404.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 import uuid
 from datetime import datetime
 
-from flask import abort, current_app, g, session, url_for
+from flask import abort, g, url_for
 from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
 
@@ -28,6 +24,7 @@ from models.journal_people import needs_consent, open_assignments
 from models.journal_plan import plan_summaries
 from models.journal_shift import phrases_for
 from views import db, user
+from views.auth import draft_key
 
 LABELS = {
     "kinds": j.ASSIGNMENT_KINDS, "life_areas": j.LIFE_AREAS, "categories": j.CATEGORIES,
@@ -68,19 +65,6 @@ def as_int(value) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-
-
-def draft_key() -> str:
-    """The key that encrypts offline drafts in this browser session.
-
-    Derived from the server's secret and a per-session salt: the browser holds it only in
-    memory (as a non-extractable CryptoKey); after logout no draft can be decrypted."""
-    salt = session.get("draft_salt")
-    if not salt:
-        salt = session["draft_salt"] = secrets.token_hex(16)
-    message = f"nara-drafts|{user().session_token}|{salt}".encode()
-    digest = hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class Clock:

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from models.db import utcnow
+from models.tally import BACKDATE_DAYS
+from views.auth import device as auth_device
 
 
 def when(dt: datetime | None) -> str:
@@ -36,6 +38,8 @@ def register(app: Flask) -> None:
         csrf_token=generate_csrf,
         thread_url=thread_url,
         current_locale=lambda: str(get_locale() or "sv"),
+        device=auth_device,
+        tally_backdate_days=BACKDATE_DAYS,
     )
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["datetime"] = lambda dt, fmt="short": (

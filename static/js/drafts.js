@@ -1,23 +1,36 @@
 // The journal composer in the browser: quick phrases, and notes written without a network.
 //
 // A journal note is sensitive. Offline, the note is kept only encrypted at rest: AES-GCM
-// with a key the server derives for this session and hands to the page; the browser holds
-// it only as a non-extractable CryptoKey in memory. Without WebCrypto the draft stays in
-// memory only. Drafts are sent when the connection returns (the server upserts by the
-// note's UUID, so a retry never duplicates) and wiped at sign-out.
+// with a key the server derives for this *person* and hands to their journal pages; the
+// browser holds it only as a non-extractable CryptoKey in memory. Each person's drafts
+// live in their own store, named by an opaque tag from the server (the badge's
+// data-drafts), so on a shared phone another person's page neither opens, counts nor
+// decrypts them. Without WebCrypto the draft stays in memory only. Drafts are sent when
+// the connection returns (the server upserts by the note's UUID, so a retry never
+// duplicates) — after an idle sign-out, when their author signs in again — and deleted
+// when their author signs out (after a warning).
 
-const DB_NAME = "nara-drafts";
+import { currentDrafts, ready as deviceReady, registerRoom } from "./device.js";
+
+const OLD_DB = "nara-drafts"; // before drafts were per person (keys were per session)
 const STORE = "drafts";
 const memoryDrafts = new Map(); // fallback when WebCrypto or IndexedDB is missing
 const keys = new Map();
 let flushing = false;
-let knownDrafts = 0; // how many unsent notes this page knows of (for the sign-out warning)
 
 const canEncrypt = () => Boolean(window.crypto?.subtle && window.indexedDB);
 
+// This person's store, or "" when the page is nobody's.
+function dbName() {
+  const tag = currentDrafts();
+  return tag ? `nara-drafts-${tag}` : "";
+}
+
 function openDb() {
+  const name = dbName();
+  if (!name) return Promise.reject(new Error("no signed-in person"));
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
+    const request = indexedDB.open(name, 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "uuid" });
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -123,7 +136,6 @@ async function allDrafts() {
 }
 
 function updateStatus(count) {
-  knownDrafts = count;
   const status = document.querySelector("[data-draft-status]");
   const form = status?.closest("form");
   if (!status || !form) return;
@@ -222,8 +234,13 @@ async function flush() {
         }
         pending?.remove();
         await forget(record.uuid);
+      } else if (response.status === 401) {
+        // The session has ended: the draft stays, encrypted, for its author's next sign-in.
+        const body = await response.json().catch(() => ({}));
+        location.replace(body.login || "/login");
+        break;
       } else {
-        break; // signed out or not allowed: keep it, encrypted, until the next try
+        break; // not allowed: keep it, encrypted, until the next try
       }
     }
     updateStatus((await allDrafts()).filter((d) => d.thread === form.dataset.thread).length);
@@ -239,15 +256,20 @@ function signOutWarning(count) {
     : `${count} note(s) are not saved and will be deleted. Sign out anyway?`;
 }
 
-async function wipe() {
-  memoryDrafts.clear();
-  keys.clear();
-  if (!window.indexedDB) return;
-  await new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase(DB_NAME);
+function dropDatabase(name) {
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(name);
     request.onsuccess = request.onerror = request.onblocked = () => resolve();
     setTimeout(resolve, 1500);
   });
+}
+
+// The signed-in person's drafts (their sign-out, after the warning).
+async function wipe() {
+  memoryDrafts.clear();
+  keys.clear();
+  const name = dbName();
+  if (window.indexedDB && name) await dropDatabase(name);
 }
 
 // --- wiring ---------------------------------------------------------------------------
@@ -290,28 +312,22 @@ document.addEventListener("click", (event) => {
   text.setSelectionRange(text.value.length, text.value.length);
 });
 
-// Signing out: warn about unsent notes, then wipe. Not awaited here: another room's
-// script also holds the sign-out for its own outbox, and the login page wipes again.
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !/\/logout$/.test(form.getAttribute("action") || "")) {
-    return;
-  }
-  if (knownDrafts && !window.confirm(signOutWarning(knownDrafts))) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    return;
-  }
-  wipe();
-}, true);
+registerRoom({
+  async pending() {
+    return dbName() ? (await allDrafts()).length : 0;
+  },
+  warning: signOutWarning,
+  clear: wipe,
+  // Another person's drafts stay, encrypted, in their own store; what is in memory goes.
+  async forget() {
+    memoryDrafts.clear();
+    keys.clear();
+  },
+});
 
 function setUp() {
-  if (document.querySelector("form[action$='/login']")) { // signed out: nothing may stay
-    wipe();
-    return;
-  }
-  allDrafts().then((drafts) => { knownDrafts = drafts.length; });
-  for (const element of document.querySelectorAll("[data-needs-js]")) element.hidden = false;
+  if (window.indexedDB) dropDatabase(OLD_DB);
+  if (!dbName()) return;
   const list = document.getElementById("bubbles");
   if (list && document.querySelector("form[data-draft-form]") && !location.hash) toBottom();
   flush();
@@ -326,10 +342,6 @@ document.addEventListener("htmx:after:swap", (event) => {
 });
 document.addEventListener("htmx:after:settle", () => flush());
 window.addEventListener("online", () => flush());
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", setUp);
-} else {
-  setUp();
-}
+deviceReady.then(setUp);
 
 export { flush, keepDraft, wipe };

@@ -4,10 +4,17 @@
 // here, and only then sent. The server stores each UUID once, so sending again after a
 // timeout or a dead connection never makes a second row. The outbox flushes on page
 // load, on `online`, and every 30 s while it holds anything, oldest first, backing off
-// after failures. The header badge (#outbox-badge) shows what is waiting. Signing out
-// tries a last flush, asks before dropping anything, then clears this user's outbox and
-// the cached catalogue (shared phones). Tallies are anonymous; the catalogue holds no
-// personal data; nothing else is stored here.
+// after failures. The header badge (#outbox-badge) shows what is waiting.
+//
+// Shared phones: every item carries its owner's user id; the outbox shows, counts and
+// sends only the signed-in person's items, so the next person sees no trace of them. An
+// item waits for its owner's next sign-in on this phone, and is deleted once it is past the
+// backdating limit (the server could no longer store it), with a notice to its owner. A
+// request that meets an ended session stops the outbox and goes to the login page with the
+// reason. Signing out (device.js) tries a last flush, asks before dropping anything, then
+// clears the person's items. Tallies are anonymous; the catalogue holds no personal data.
+
+import { currentUser, ready as deviceReady, registerRoom } from "./device.js";
 
 const DB_NAME = "nara-outbox";
 const ITEMS = "items";
@@ -19,6 +26,7 @@ const FLUSH_EVERY_MS = 30000;
 const TIMEOUT_MS = 10000;
 const UNDO_MS = 10000;
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
 
 // --- IndexedDB ---------------------------------------------------------------------------
 
@@ -59,13 +67,6 @@ const putLast = (record) => store(LAST, "readwrite", (s) => s.put(record));
 const getLast = (key) => store(LAST, "readonly", (s) => s.get(key));
 
 // --- who and what --------------------------------------------------------------------------
-
-let shellUser = "";
-
-function currentUser() {
-  const badge = document.getElementById("outbox-badge");
-  return (badge && badge.dataset.user) || shellUser || "";
-}
 
 function texts() {
   const el = document.getElementById("tally-texts");
@@ -403,7 +404,11 @@ async function send(item, token) {
       redirect: "manual",
       signal: controller.signal,
     });
-    if (response.type === "opaqueredirect" || response.status === 401) return { kind: "auth" };
+    if (response.type === "opaqueredirect") return { kind: "auth", login: "/login" };
+    if (response.status === 401) {
+      const body = await response.json().catch(() => ({}));
+      return { kind: "auth", login: body.login || "/login" };
+    }
     const html = await response.text();
     if ((response.status === 200 || response.status === 201) &&
         response.headers.get("X-Nara-Tally")) return { kind: "saved", html };
@@ -454,10 +459,11 @@ async function handleInvalid(item, result) {
 
 let flushing = null;
 let again = false;
+let stopped = false;
 
 async function flushNow(force) {
   const user = currentUser();
-  if (!user) return;
+  if (!user || stopped) return;
   let token = csrfToken();
   for (const item of await pendingItems(user)) {
     if (!force && item.next > Date.now()) break; // strictly in order
@@ -467,6 +473,13 @@ async function flushNow(force) {
       token = await freshToken();
       result = token ? await send(item, token) : { kind: "retry" };
       if (result.kind === "csrf") result = { kind: "rejected", html: result.html };
+    }
+    if (result.kind === "auth") {
+      // The session has ended (idle, absolute limit, ended elsewhere): stop here, keep the
+      // items for their owner, and show the login page with the reason.
+      stopped = true;
+      location.replace(result.login);
+      return;
     }
     if (result.kind === "saved") {
       await deleteItem(item.uuid);
@@ -536,25 +549,19 @@ async function refreshCatalogue() {
   await freshToken();
 }
 
-async function clearForLogout(user) {
-  const items = await allItems();
-  await Promise.all(items.filter((i) => i.user === user).map((i) => deleteItem(i.uuid)));
-  await store(LAST, "readwrite", (s) => s.clear());
-  if ("caches" in window) await caches.delete(DATA_CACHE);
-  localStorage.removeItem(CATALOGUE_AT);
-}
-
 async function fillShell() {
   const shell = document.getElementById("tally-shell");
   if (!shell) return;
   const match = location.pathname.match(/^\/activities\/(\d+)/);
   const data = await cachedCatalogue();
-  const activity = data && match && data.activities.find((a) => String(a.id) === match[1]);
+  const shellUser = currentUser();
+  // Only the catalogue of the person this phone is signed in as, never the last person's.
+  const activity = data && match && shellUser && String(data.user) === shellUser &&
+    data.activities.find((a) => String(a.id) === match[1]);
   if (!activity) {
     shell.textContent = shell.dataset.missing;
     return;
   }
-  shellUser = String(data.user);
   shell.dataset.activity = String(activity.id);
   document.querySelector("[data-shell-title]").textContent = activity.name;
   document.querySelector("[data-shell-subtitle]").textContent = activity.subtitle;
@@ -599,27 +606,73 @@ function sameAgainForm(last, activityId) {
   return form;
 }
 
-// --- signing out ---------------------------------------------------------------------------
+// --- shared phones: sign-out, the next person, the backdating limit ----------------------
 
-document.addEventListener("submit", async (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || new URL(form.action).pathname !== "/logout") return;
-  event.preventDefault();
-  event.stopImmediatePropagation();
-  const user = currentUser();
-  if (user) {
-    let pending = await pendingItems(user);
-    if (pending.length) {
-      await flush(true);
-      pending = await pendingItems(user);
+async function clearItemsOf(user) {
+  const items = await allItems();
+  await Promise.all(items.filter((i) => i.user === user).map((i) => deleteItem(i.uuid)));
+}
+
+// What no one owns once a session is over: the cached catalogue, the "same again" combos.
+async function forgetShared() {
+  for (const record of await store(LAST, "readonly", (s) => s.getAll())) {
+    // notices of deleted items wait for their owner; everything else goes
+    if (!record.key.startsWith("expired:")) {
+      await store(LAST, "readwrite", (s) => s.delete(record.key));
     }
-    const badge = document.getElementById("outbox-badge");
-    const warning = (badge && badge.dataset.logoutWarning) || "";
-    if (pending.length && !window.confirm(warning.replace("{count}", pending.length))) return;
-    await clearForLogout(user);
   }
-  HTMLFormElement.prototype.submit.call(form);
-}, true);
+  if ("caches" in window) await caches.delete(DATA_CACHE);
+}
+
+registerRoom({
+  async pending(user) {
+    if ((await pendingItems(user)).length) await flush(true);
+    return (await pendingItems(user)).length;
+  },
+  warning(count) {
+    const badge = document.getElementById("outbox-badge");
+    const text = (badge && badge.dataset.logoutWarning) || "{count}";
+    return text.replace("{count}", count);
+  },
+  clear: clearItemsOf,
+  forget: forgetShared,
+});
+
+function backdateDays() {
+  return Number(document.getElementById("outbox-badge")?.dataset.backdateDays) || 14;
+}
+
+// Items past the backdating limit can never be stored: delete them, and tell their owner
+// (now, or at their next sign-in on this phone).
+async function dropExpired(user) {
+  const days = backdateDays();
+  const limit = Date.now() - days * DAY_MS;
+  const dropped = new Map();
+  for (const item of await allItems()) {
+    if ((item.when || item.created) >= limit || item.status !== "pending") continue;
+    await deleteItem(item.uuid);
+    dropped.set(item.user, (dropped.get(item.user) || 0) + 1);
+  }
+  for (const [owner, count] of dropped) {
+    const key = `expired:${owner}`;
+    const known = await getLast(key);
+    await putLast({ key, count: ((known && known.count) || 0) + count });
+  }
+  if (!user) return;
+  const mine = await getLast(`expired:${user}`);
+  if (!mine) return;
+  await store(LAST, "readwrite", (s) => s.delete(`expired:${user}`));
+  const badge = document.getElementById("outbox-badge");
+  const notice = document.getElementById("notice");
+  if (badge && notice && badge.dataset.expiredNotice) {
+    const card = document.createElement("p");
+    card.className = "notice-card";
+    card.id = "outbox-expired";
+    card.textContent = badge.dataset.expiredNotice.replace("{count}", mine.count)
+      .replace("{days}", days);
+    notice.replaceChildren(card);
+  }
+}
 
 // --- start --------------------------------------------------------------------------------
 
@@ -639,9 +692,8 @@ async function pageReady() {
 }
 
 async function start() {
-  if (location.pathname === "/login" && "caches" in window) {
-    await caches.delete(DATA_CACHE); // nobody is signed in: no catalogue stays behind
-  }
+  await deviceReady;
+  await dropExpired(currentUser());
   await fillShell();
   await pageReady();
   flush(true);

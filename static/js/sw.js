@@ -1,8 +1,14 @@
 // Nära service worker: caches the app shell and static files only.
 // Never an HTML page with personal data, never an authenticated response.
-const VERSION = "nara-shell-v4";
+//
+// Signed out on the phone, not yet on the server (a sign-out made offline, device.js):
+// every navigation first tries to end the session on the server with the stored sign-out
+// capability; until that is confirmed, it gets the "Signed out" page and nothing else.
+const VERSION = "nara-shell-v5";
 const SHELL = [
   "/offline",
+  "/signed-out",
+  "/static/js/device.js",
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/vendor/htmx.min.js",
@@ -39,6 +45,70 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// --- the signed-out state (same store as device.js; a classic worker cannot import it) ---
+
+function signOutPending() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open("nara-device", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("kv", { keyPath: "key" });
+    request.onerror = () => resolve(null);
+    request.onsuccess = () => {
+      const db = request.result;
+      const get = db.transaction("kv", "readonly").objectStore("kv").get("signout");
+      get.onsuccess = () => { db.close(); resolve(get.result || null); };
+      get.onerror = () => { db.close(); resolve(null); };
+    };
+  });
+}
+
+function clearSignOut() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open("nara-device", 1);
+    request.onerror = () => resolve();
+    request.onsuccess = () => {
+      const db = request.result;
+      const tx = db.transaction("kv", "readwrite");
+      tx.objectStore("kv").delete("signout");
+      tx.oncomplete = tx.onerror = () => { db.close(); resolve(); };
+    };
+  });
+}
+
+async function finishSignOut(pending) {
+  try {
+    const response = await fetch("/logout/device", {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      body: new URLSearchParams({ capability: pending.capability || "" }),
+    });
+    if (!response.ok) return false;
+  } catch {
+    return false;
+  }
+  await clearSignOut();
+  return true;
+}
+
+const SIGNED_OUT_FALLBACK = "<!doctype html><meta charset=utf-8><title>Nära</title>" +
+  "<p>Utloggad. Anslut till internet för att avsluta utloggningen.</p>";
+
+async function navigate(request, url) {
+  const pending = await signOutPending();
+  if (pending) {
+    if (await finishSignOut(pending)) {
+      return url.pathname === "/login" ? fetch(request)
+        : Response.redirect("/login?reason=logged-out", 303);
+    }
+    return (await caches.match("/signed-out")) ||
+      new Response(SIGNED_OUT_FALLBACK, { headers: { "Content-Type": "text/html" } });
+  }
+  // Pages always come from the network; offline we show the anonymous offline page.
+  // An activity thread offline: the data-free shell (outbox.js fills it from the cached
+  // catalogue); any other page: the offline page.
+  const fallback = url.pathname.startsWith("/activities/") ? "/tally/shell" : "/offline";
+  return fetch(request).catch(() => caches.match(fallback)
+    .then((hit) => hit || caches.match("/offline")));
+}
+
 function isShellAsset(url) {
   return url.origin === self.location.origin &&
     (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest");
@@ -51,12 +121,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
 
   if (request.mode === "navigate") {
-    // Pages always come from the network; offline we show the anonymous offline page.
-    // An activity thread offline: the data-free shell (outbox.js fills it from the cached
-    // catalogue); any other page: the offline page.
-    const fallback = url.pathname.startsWith("/activities/") ? "/tally/shell" : "/offline";
-    event.respondWith(fetch(request).catch(() => caches.match(fallback)
-      .then((hit) => hit || caches.match("/offline"))));
+    event.respondWith(navigate(request, url));
     return;
   }
   // Journal pages and fragments are sensitive: never cached, never served from a cache.

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import PHONE, axe_violations, shot, wait_until
 
 IDB_DUMP = """() => new Promise((resolve) => {
-  const open = indexedDB.open("nara-drafts", 1);
+  const tag = document.getElementById("outbox-badge").dataset.drafts;
+  const open = indexedDB.open(`nara-drafts-${tag}`, 1);
   open.onupgradeneeded = () => open.result.createObjectStore("drafts", { keyPath: "uuid" });
   open.onsuccess = () => {
     const tx = open.result.transaction("drafts", "readonly");
@@ -160,10 +161,11 @@ def test_signing_out_wipes_unsent_drafts(page, context):
     context.set_offline(False)
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/account")
+    store = "nara-drafts-" + page.locator("#outbox-badge").get_attribute("data-drafts")
     page.get_by_role("button", name="Logga ut").click()
-    page.wait_for_url("**/login?reason=logged-out")
-    wait_until(page, """() => indexedDB.databases().then(
-        (d) => !d.some((x) => x.name === "nara-drafts"))""")
+    page.wait_for_url("**/login?reason=logged-out*")
+    wait_until(page, f"""() => indexedDB.databases().then(
+        (d) => !d.some((x) => x.name === "{store}"))""")
 
 
 def test_the_journal_pages_pass_axe_for_the_manager(page):

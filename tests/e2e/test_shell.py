@@ -27,7 +27,7 @@ def test_login_inbox_language_logout_on_a_phone(page):
     page.get_by_role("button", name="Sign out").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url("**/login?reason=logged-out")
+    page.wait_for_url("**/login?reason=logged-out&lang=en")
     assert page.get_by_text("You are signed out.").is_visible()
     assert not page.console_errors, page.console_errors
 
@@ -107,6 +107,6 @@ def test_service_worker_caches_only_the_shell_never_a_page_with_personal_data(pa
         return urls;
     }""")
     assert cached, "the shell should be cached"
-    allowed = ("/static/", "/manifest.webmanifest", "/offline", "/tally/shell",
+    allowed = ("/static/", "/manifest.webmanifest", "/offline", "/signed-out", "/tally/shell",
                "/tally/catalogue.json")
     assert [u for u in cached if not u.startswith(allowed)] == []
