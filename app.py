@@ -57,6 +57,9 @@ class Config:
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests pass DATABASE_URL here)."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    from views.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # every id in a path (issue 12)
     app.config.update(Config().as_dict())
     app.config.update(config or {})
     if app.config["NARA_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:

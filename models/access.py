@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from models.db import utcnow
 from models.errors import AccessDenied, DomainError
+from models.parse import clean_text
 
 _hasher = PasswordHasher()
 
@@ -155,14 +156,14 @@ def create_user(
     role: str = Role.staff,
     units: list[Unit] | None = None,
 ) -> User:
-    username = username.strip().lower()
-    if not username:
-        raise DomainError(_l("A username is required."), "username")
+    # the columns' sizes: PostgreSQL refuses a longer VARCHAR with an error (a 500)
+    username = clean_text(username, "username", 80, _l("A username is required.")).lower()
+    display_name = clean_text(display_name, "display_name", 120)
     if role not in Role.__members__:
         raise DomainError(_l("Unknown role."), "role")
     if session.exec(select(User).where(User.username == username)).first():
         raise DomainError(_l("That username is taken."), "username")
-    user = User(username=username, display_name=display_name.strip(), password_hash="", role=role)
+    user = User(username=username, display_name=display_name, password_hash="", role=role)
     user.set_password(password)
     session.add(user)
     session.flush()
@@ -173,9 +174,7 @@ def create_user(
 
 
 def create_unit(session: Session, name: str) -> Unit:
-    name = name.strip()
-    if not name:
-        raise DomainError(_l("A unit name is required."), "name")
+    name = clean_text(name, "name", 120, _l("A unit name is required."))
     existing = session.exec(select(Unit).where(Unit.name == name)).first()
     if existing:
         raise DomainError(_l("That unit already exists."), "name")

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+
 
 class DomainError(Exception):
     """A rule said no. `message` is a lazy translatable string; `field` names the input."""
 
     def __init__(self, message, field: str | None = None, **params):
         super().__init__(str(message))
-        self.message = message
+        # with its parameters filled in, still lazily: callers copy `message` into their
+        # {field: message} errors, and a bare "%(max)d" must never reach the page
+        self.message = LazyString(_format, message, params) if params else message
         self.field = field
         self.params = params
 
     def __str__(self) -> str:  # the message with its parameters, in the current locale
-        text = str(self.message)
-        return text % self.params if self.params else text
+        return str(self.message)
+
+
+def _format(message, params: dict) -> str:
+    return str(message) % params
 
 
 class ValidationErrors(DomainError):

@@ -37,7 +37,7 @@ from sqlalchemy import UniqueConstraint, event, insert, inspect
 from sqlalchemy.orm import make_transient_to_detached, object_session
 from sqlmodel import Field, Session, SQLModel
 
-from models import access
+from models import access, parse
 from models.access import User
 from models.db import utcnow
 from models.errors import DomainError
@@ -367,30 +367,19 @@ def resolve_occurred_at(choice: str | None, other: str | None = None,
     if choice == "yesterday":
         return local_now - timedelta(days=1)
     if choice == "other":
-        try:
-            parsed = datetime.fromisoformat((other or "").strip())
-        except ValueError:
-            raise DomainError(_l("Give the date and time it happened."), "occurred_at") from None
+        parsed = parse.parse_moment(other, "occurred_at")
         return parsed.replace(tzinfo=LOCAL_TZ) if parsed.tzinfo is None else parsed
     raise DomainError(_l("Choose when it happened."), "occurred_at")
 
 
 def parse_day(raw: str | None, field: str, required: bool = True) -> date | None:
-    """A form's YYYY-MM-DD as a date, or a field error."""
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            raise DomainError(_l("Give a date."), field)
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise DomainError(_l("Give the date as YYYY-MM-DD."), field) from None
+    """A form's YYYY-MM-DD as a date (1900–2100), or a field error."""
+    return parse.parse_day(raw, field, required)
 
 
 # --- personal identity numbers ---------------------------------------------------------
 
-_PNR = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
+_PNR = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{4})$")
 
 
 def parse_personal_number(raw: str, today: date | None = None) -> tuple[str, date]:
@@ -426,12 +415,13 @@ def parse_personal_number(raw: str, today: date | None = None) -> tuple[str, dat
 
 
 def _clean(value: str | None, limit: int, field: str, errors: dict, required=None) -> str:
-    text = (value or "").strip()
-    if required is not None and not text:
-        errors[field] = required
-    elif len(text) > limit:
-        errors[field] = _l("Too long: at most %(max)d characters.", max=limit)
-    return text
+    # The journal's texts of 500 characters or more are written in text areas and may have
+    # lines; its names, titles, phone numbers and phrases are one line.
+    try:
+        return parse.clean_text(value, field, limit, required, lines=limit >= 500)
+    except DomainError as error:
+        errors[field] = error.message
+        return str(value or "").strip()
 
 
 # --- low-level helpers shared by the journal modules ------------------------------------

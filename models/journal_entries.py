@@ -36,6 +36,7 @@ from models.journal import (
     resolve_occurred_at,
 )
 from models.journal_people import assignments_of, client_assignment, needs_consent
+from models.parse import CONTROL_MESSAGE, has_control, parse_id
 
 
 def normalise_uuid(raw: str | None) -> str | None:
@@ -67,6 +68,8 @@ def check_entry(session: Session, assignment: Assignment, category: str, text: s
         errors["text"] = _l("Write what happened.")
     elif len(text) > TEXT_MAX:
         errors["text"] = _l("Too long: at most %(max)d characters.", max=TEXT_MAX)
+    elif has_control(text, lines=True):
+        errors["text"] = CONTROL_MESSAGE
     allowed = COMPOSER_CATEGORIES if composer else CATEGORIES
     if category not in allowed:
         errors["category"] = _l("Choose what kind of note this is.")
@@ -218,8 +221,6 @@ def view_of(session: Session, entry: JournalEntry, author: User | None = None) -
 
 
 def entry_of(session: Session, client: Client, entry_id) -> JournalEntry | None:
-    try:
-        entry = session.get(JournalEntry, int(entry_id))
-    except (TypeError, ValueError):
-        return None
+    ident = parse_id(entry_id)
+    entry = session.get(JournalEntry, ident) if ident is not None else None
     return entry if entry is not None and entry.client_id == client.id else None

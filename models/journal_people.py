@@ -37,6 +37,7 @@ from models.journal import (
     parse_personal_number,
     record_text,
 )
+from models.parse import parse_id
 
 
 def create_client(session: Session, unit: Unit, name: str, personal_number: str,
@@ -198,10 +199,8 @@ def open_assignments(session: Session, client: Client) -> list[Assignment]:
 
 def client_assignment(session: Session, client: Client, assignment_id) -> Assignment:
     """The client's assignment by id, or a field error (never another client's)."""
-    try:
-        assignment = get_by_id(session, Assignment, int(assignment_id))
-    except (TypeError, ValueError):
-        assignment = None
+    ident = parse_id(assignment_id)
+    assignment = get_by_id(session, Assignment, ident) if ident is not None else None
     if assignment is None or assignment.client_id != client.id:
         raise DomainError(_l("Choose the assignment."), "assignment")
     return assignment

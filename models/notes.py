@@ -43,6 +43,7 @@ from flask_babel import ngettext
 from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint, delete, func, update
 from sqlmodel import Field, Session, SQLModel, select
 
+from models import parse
 from models.access import Role, Unit, User, log_access, units_of
 from models.catalogue import (
     Activity,
@@ -192,6 +193,8 @@ def open_contact(
         errors["pseudonym"] = _l("Choose a pseudonym, for example a colour and a number.")
     elif len(pseudonym) > PSEUDONYM_MAX:
         errors["pseudonym"] = _l("At most %(max)d characters.", max=PSEUDONYM_MAX)
+    elif parse.has_control(pseudonym):
+        errors["pseudonym"] = parse.CONTROL_MESSAGE
     else:
         try:
             ensure_no_identity(pseudonym, "pseudonym")
@@ -205,8 +208,8 @@ def open_contact(
     unit = None
     if "activity" not in errors:
         units = responsible_units_of(session, owner, activity)
-        if unit_id is not None and int(unit_id) in units:
-            unit = int(unit_id)
+        if parse.parse_id(unit_id) in units:
+            unit = parse.parse_id(unit_id)
         elif len(units) == 1:
             unit = units[0]
         else:
@@ -332,6 +335,8 @@ def _with_one_talk(session: Session, activity: Activity, unit_id: int, values: d
 def _note_errors(note: str) -> dict:
     if len(note) > NOTE_MAX:
         return {"note": _l("At most %(max)d characters.", max=NOTE_MAX)}
+    if parse.has_control(note, lines=True):
+        return {"note": parse.CONTROL_MESSAGE}
     try:
         ensure_no_identity(note, "note")
     except DomainError as leak:
@@ -381,11 +386,7 @@ def set_unit_setting(session: Session, unit_id: int, idle_days, grace_days) -> N
 
 
 def _days(raw, low: int, high: int) -> int | None:
-    text = str(raw if raw is not None else "").strip()
-    if not text.isdigit() or len(text) > 4:
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
+    return parse.parse_int(raw, low, high)
 
 
 def settings_of(session: Session, user: User) -> list[tuple[Unit, NotesUnitSetting]]:

@@ -35,7 +35,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col, select
 
-from models import access
+from models import access, parse
 from models.access import Unit, User
 from models.catalogue import Activity, ActivityUnit, FieldDef, FieldOption, FieldSet, Kind
 from models.errors import DomainError, ValidationErrors
@@ -166,13 +166,10 @@ def period_of(kind: str, day: date) -> Period:
 def _day(raw, field_name: str, errors: dict) -> date | None:
     if isinstance(raw, date):
         return raw
-    text = (raw or "").strip()
-    if not text:
-        return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[field_name] = _l("Give the date as YYYY-MM-DD.")
+        return parse.parse_day(raw, field_name, required=False)
+    except DomainError as error:
+        errors[field_name] = error.message
         return None
 
 
@@ -241,8 +238,8 @@ def activities_of_units(session: Session, unit_ids: list[int]) -> list[Activity]
 def scope_for(session: Session, manager: User, unit_ids, activity_id=None) -> Scope:
     """The manager's chosen units (all own units when none is chosen) and activity."""
     own = {u.id: u for u in managed_units(session, manager)}
-    wanted = [int(u) for u in unit_ids or [] if str(u).isdigit()]
-    if any(u not in own for u in wanted):
+    wanted = parse.parse_ids(unit_ids or [])
+    if wanted is None or any(u not in own for u in wanted):
         raise DomainError(_l("Choose among your own units."), "unit")
     units = tuple(own[u] for u in sorted(set(wanted))) or tuple(own.values())
     if not units:
@@ -317,7 +314,9 @@ def field_counts(session: Session, scope: Scope, period: Period,
 
 def _bucket_case(column, buckets: list[Bucket]):
     bounds = [local_midnight(b.end + timedelta(days=1)) for b in buckets]
-    return case(*[(column < bound, i) for i, bound in enumerate(bounds[:-1])],
+    # every bucket's bound, the last one's too: a one-day period has a single bucket, and
+    # CASE needs at least one WHEN (issue 12: `CASE ELSE 0 END` was a syntax error)
+    return case(*[(column < bound, i) for i, bound in enumerate(bounds)],
                 else_=len(buckets) - 1)
 
 

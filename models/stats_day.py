@@ -30,7 +30,7 @@ from flask_babel import ngettext
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from models import access
+from models import access, parse
 from models.access import AccessLog, Role, Unit, User
 from models.catalogue import Activity
 from models.db import utcnow
@@ -130,14 +130,11 @@ def check_day(day: date, today: date | None = None) -> date:
 
 def parse_day(raw: str | None, today: date | None = None) -> date:
     """The date picker's YYYY-MM-DD; today when empty."""
-    text = (raw or "").strip()
-    if not text:
-        return today or local_today()
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValidationErrors({"day": _l("Give the date as YYYY-MM-DD.")}) from None
-    return check_day(day, today)
+        day = parse.parse_day(raw, "day", required=False)
+    except DomainError as error:
+        raise ValidationErrors({"day": error.message}) from None
+    return check_day(day, today) if day else today or local_today()
 
 
 def alerts_of(entry: JournalEntry) -> list[str]:
@@ -229,9 +226,10 @@ def review_day(session: Session, manager: User, unit: Unit, day: date, comment: 
         check_day(day, local_today(now))
     except ValidationErrors as invalid:
         errors.update(invalid.errors)
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        errors["comment"] = _l("Too long: at most %(max)d characters.", max=COMMENT_MAX)
+    try:
+        comment = parse.clean_text(comment, "comment", COMMENT_MAX, lines=True)
+    except DomainError as error:
+        errors["comment"] = error.message
     existing = session.exec(select(DayReview).where(
         DayReview.unit_id == unit.id, DayReview.day == day,
         DayReview.reviewed_by == manager.id)).first()

@@ -66,6 +66,7 @@ from models.db import utcnow
 from models.demo import demo_seeder
 from models.errors import DomainError, ValidationErrors
 from models.inbox import Thread, thread_provider
+from models.parse import parse_id, parse_int
 
 UNDO_SECONDS = 10
 UNDO_GRACE_SECONDS = 5  # the network's share: the button shows 10 s, the server allows 15
@@ -161,8 +162,7 @@ def _whole(raw) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    text = str(raw).strip()
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+    return parse_int(raw, 0, 999_999)  # the field's own min and max are checked after
 
 
 def _check_count(f: FieldSpec, raw) -> tuple[int | None, object]:
@@ -280,9 +280,9 @@ def _resolve_unit(session: Session, user: User, activity: Activity, unit) -> int
     units = responsible_units_of(session, user, activity)
     wanted = getattr(unit, "id", unit)
     if wanted is not None:
-        if int(wanted) not in units:
+        if parse_id(wanted) not in units:
             raise ValidationErrors({"unit": _l("Choose one of your units.")})
-        return int(wanted)
+        return parse_id(wanted)
     if not units:
         raise DomainError(_l("None of your units is responsible for this activity."))
     if len(units) > 1:

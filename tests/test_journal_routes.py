@@ -118,7 +118,8 @@ def test_an_offline_note_sent_twice_is_saved_once(client, people, db):
 @pytest.mark.parametrize("change, field, message", [
     ({"text": ""}, "text", "Skriv vad som hände."),
     ({"text": "x" * 2001}, "text", "högst 2000 tecken"),
-    ({"when": "other", "occurred_at": "2999-01-01T10:00"}, "occurred_at", "framtiden"),
+    ({"when": "other", "occurred_at": "2099-01-01T10:00"}, "occurred_at", "framtiden"),
+    ({"when": "other", "occurred_at": "9999-12-31T23:59"}, "occurred_at", "2100-12-31"),
     ({"when": "other", "occurred_at": "i morse"}, "occurred_at", "datum och tid"),
     ({"category": ""}, "category", "Välj vilken sorts anteckning"),
 ])

@@ -156,3 +156,39 @@ def test_all_activities_lists_tallies_per_activity(client, month):
     page = client.get("/manage/stats?activity=all")
     assert page.status_code == 200
     assert "Per verksamhet" in html_text(page) and month["act"].name in html_text(page)
+
+
+def test_a_one_day_period_is_counted_and_exported(client, month):
+    """One bucket, one day (issue 12: CASE with no WHEN was a syntax error, a 500)."""
+    day = month["today"].replace(day=1).isoformat()  # every tally of the month is on the 1st
+    one_day = {"period": "custom", "start": day, "end": day}
+    page = client.get(stats_url(month, **one_day))
+    assert page.status_code == 200
+    assert "Per verksamhet" not in html_text(page) and "27" in html_text(page)
+    export = stats_url(month, **one_day).replace("/manage/stats?", "/manage/stats/export?")
+    csv_file = client.get(export + "&format=csv&table=field-age_individual")
+    rows = list(csv.reader(io.StringIO(csv_file.data.decode("utf-8-sig"))))
+    assert csv_file.status_code == 200 and ["13", "9"] in [r[:2] for r in rows]
+    assert client.get(export + "&format=xlsx&table=all").status_code == 200
+
+
+@pytest.mark.parametrize("field,value", [
+    ("date", "0001-01-01"), ("date", "9999-12-31"), ("date", "2026-02-30"),
+    ("start", "0001-01-01"), ("end", "9999-12-31"), ("date", "２０２６-01-01"),
+])
+def test_a_date_outside_the_calendar_is_refused_at_its_field(client, month, field, value):
+    period = "custom" if field != "date" else "month"
+    args = {"period": period, "start": "2026-01-01", "end": "2026-01-31", field: value}
+    for url in (stats_url(month, **args),
+                stats_url(month, **args, format="csv", table="totals")
+                .replace("/manage/stats?", "/manage/stats/export?")):
+        response = client.get(url)
+        assert response.status_code == 400, url
+    assert f'id="err-{field}"' in client.get(stats_url(month, **args)).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("unit", ["²", "٣", "9999999999999999999999999", "-1", "1e3"])
+def test_a_unit_that_is_not_an_id_is_refused_at_its_field(client, month, unit):
+    response = client.get(stats_url(month, unit=unit))
+    assert response.status_code == 400
+    assert 'id="err-unit"' in response.get_data(as_text=True)

@@ -73,14 +73,14 @@ def _change(user_id: int, change, field: str, done: str):
     return redirect(url_for("admin.person", user_id=user_id, done=done))
 
 
-@bp.route("/users/<int:user_id>")
+@bp.route("/users/<id:user_id>")
 @signed_in("admin.manage")
 def person(user_id: int):
     """One person: units, role, account state, password, and where they are signed in."""
     return _person_page(_target(user_id), done=request.args.get("done"))
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<id:user_id>/active", methods=["POST"])
 @signed_in("admin.manage")
 def set_active(user_id: int):
     """Deactivate or reactivate an account (deactivation ends its sessions)."""
@@ -89,7 +89,7 @@ def set_active(user_id: int):
                    "active", "active")
 
 
-@bp.route("/users/<int:user_id>/units", methods=["POST"])
+@bp.route("/users/<id:user_id>/units", methods=["POST"])
 @signed_in("admin.manage")
 def set_units(user_id: int):
     """Replace a person's unit memberships (a change ends their sessions)."""
@@ -99,7 +99,7 @@ def set_units(user_id: int):
                    "units", "units")
 
 
-@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@bp.route("/users/<id:user_id>/role", methods=["POST"])
 @signed_in("admin.manage")
 def set_role(user_id: int):
     """Change a person's role (their sessions end)."""
@@ -108,7 +108,7 @@ def set_role(user_id: int):
                    "role", "role")
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @signed_in("admin.manage")
 def reset_password(user_id: int):
     """Give a person a new password (a forgotten one); their sessions end."""
@@ -117,7 +117,7 @@ def reset_password(user_id: int):
                    "password", "password")
 
 
-@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions/end", methods=["POST"])
 @signed_in("admin.manage")
 def end_sessions(user_id: int):
     """End every session of a person (a lost or shared phone left signed in)."""

@@ -35,7 +35,7 @@ from views.journal_base import (
 bp = Blueprint("journal", __name__)
 
 
-@bp.route("/journal/<int:client_id>")
+@bp.route("/journal/<id:client_id>")
 @signed_in("inbox.view")
 def thread(client_id: int):
     """The client's thread: plan summary on top, notes as bubbles, the composer below."""
@@ -50,7 +50,7 @@ def thread(client_id: int):
     return render("journal/thread.html", "bubbles", **context)
 
 
-@bp.route("/journal/<int:client_id>/entries", methods=["POST"])
+@bp.route("/journal/<id:client_id>/entries", methods=["POST"])
 @signed_in("inbox.view")
 def add_entry(client_id: int):
     """Save a note; htmx gets the new bubble and a reset composer (no page reload)."""
@@ -101,7 +101,7 @@ def _composer_again(client, errors: dict, form):
                            **(context | entry_context(client, views))), 422
 
 
-@bp.route("/journal/<int:client_id>/entries/<int:entry_id>")
+@bp.route("/journal/<id:client_id>/entries/<id:entry_id>")
 @signed_in("inbox.view")
 def entry(client_id: int, entry_id: int):
     """One note with its corrections, and the forms to correct it or note disagreement."""
@@ -121,14 +121,14 @@ def _entry_page(client, entry_id: int, errors: dict | None = None, form=None):
                   errors=errors or {}, form=form or {}, **entry_context(client, []))
 
 
-@bp.route("/journal/<int:client_id>/entries/<int:entry_id>/correct", methods=["POST"])
+@bp.route("/journal/<id:client_id>/entries/<id:entry_id>/correct", methods=["POST"])
 @signed_in("inbox.view")
 def correct(client_id: int, entry_id: int):
     """Write a correction: a new note that points at the corrected one."""
     return _refer(client_id, entry_id, "correction")
 
 
-@bp.route("/journal/<int:client_id>/entries/<int:entry_id>/disagree", methods=["POST"])
+@bp.route("/journal/<id:client_id>/entries/<id:entry_id>/disagree", methods=["POST"])
 @signed_in("inbox.view")
 def disagree(client_id: int, entry_id: int):
     """Note that the person thinks this note is wrong (seed 003)."""
@@ -159,7 +159,7 @@ def _refer(client_id: int, entry_id: int, kind: str):
     return redirect(url_for("journal.thread", client_id=client.id, _anchor=f"entry-{new.id}"))
 
 
-@bp.route("/journal/<int:client_id>/receipts")
+@bp.route("/journal/<id:client_id>/receipts")
 @signed_in("inbox.view")
 def receipts(client_id: int):
     """For the unit's managers: who of the staff concerned has read what."""
@@ -168,7 +168,7 @@ def receipts(client_id: int):
                   clock=Clock())
 
 
-@bp.route("/journal/<int:client_id>/export")
+@bp.route("/journal/<id:client_id>/export")
 @signed_in("inbox.view")
 def export(client_id: int):
     """The whole file in reading order: for the person's right to read (seed 002)."""

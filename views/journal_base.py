@@ -23,6 +23,7 @@ from models.journal_entries import EntryView
 from models.journal_people import needs_consent, open_assignments
 from models.journal_plan import plan_summaries
 from models.journal_shift import phrases_for
+from models.parse import parse_id
 from views import db, user
 from views.auth import draft_key
 
@@ -61,10 +62,8 @@ def field_errors(error: DomainError) -> dict:
 
 
 def as_int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """An id from a form or query value; None when it is not one (models/parse.py)."""
+    return parse_id(value)
 
 
 class Clock:

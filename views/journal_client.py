@@ -17,7 +17,7 @@ from views.journal_base import LABELS, Clock, as_int, field_errors, open_client
 bp = Blueprint("journal_client", __name__)
 
 
-@bp.route("/journal/<int:client_id>/about")
+@bp.route("/journal/<id:client_id>/about")
 @signed_in("inbox.view")
 def about(client_id: int):
     """Who the client is, the assignments, consent and the staff concerned."""
@@ -41,7 +41,7 @@ def _staff_rows(client):
     return [(row, db().get(access.User, row.user_id)) for row in rows]
 
 
-@bp.route("/journal/<int:client_id>/consent", methods=["GET", "POST"])
+@bp.route("/journal/<id:client_id>/consent", methods=["GET", "POST"])
 @signed_in("inbox.view")
 def consent(client_id: int):
     """Every consent version, and the form to record a consent or a change."""
@@ -67,7 +67,7 @@ def consent(client_id: int):
                   today=people.local_today(), clock=Clock(), **LABELS), 422 if errors else 200
 
 
-@bp.route("/journal/<int:client_id>/consent/<int:consent_id>/revoke", methods=["POST"])
+@bp.route("/journal/<id:client_id>/consent/<id:consent_id>/revoke", methods=["POST"])
 @signed_in("inbox.view")
 def revoke(client_id: int, consent_id: int):
     """Revoke a consent: noted in the journal, exchange stops now."""
@@ -90,7 +90,7 @@ def revoke(client_id: int, consent_id: int):
     return redirect(url_for("journal_client.consent", client_id=client.id))
 
 
-@bp.route("/journal/<int:client_id>/staff", methods=["POST"])
+@bp.route("/journal/<id:client_id>/staff", methods=["POST"])
 @signed_in("inbox.view")
 def add_staff(client_id: int):
     """Managers: make a member of the unit staff concerned for the client."""
@@ -108,7 +108,7 @@ def add_staff(client_id: int):
     return redirect(url_for("journal_client.about", client_id=client.id))
 
 
-@bp.route("/journal/<int:client_id>/staff/<int:row_id>/end", methods=["POST"])
+@bp.route("/journal/<id:client_id>/staff/<id:row_id>/end", methods=["POST"])
 @signed_in("inbox.view")
 def end_staff(client_id: int, row_id: int):
     """Managers: end a staff assignment today."""
@@ -152,7 +152,7 @@ def _create(unit, form):
         form.get("decided_on", ""))
 
 
-@bp.route("/units/<int:unit_id>/phrases", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>/phrases", methods=["GET", "POST"])
 @signed_in("inbox.view")
 def phrases(unit_id: int):
     """Managers: the unit's quick phrases for the composer."""
@@ -171,7 +171,7 @@ def phrases(unit_id: int):
                   form=form, errors=errors, **LABELS), 422 if errors else 200
 
 
-@bp.route("/units/<int:unit_id>/phrases/<int:phrase_id>/delete", methods=["POST"])
+@bp.route("/units/<id:unit_id>/phrases/<id:phrase_id>/delete", methods=["POST"])
 @signed_in("inbox.view")
 def delete(unit_id: int, phrase_id: int):
     """Managers: remove a quick phrase."""

@@ -24,7 +24,7 @@ def _assignment(client: Client, assignment_id: int) -> Assignment:
     return assignment
 
 
-@bp.route("/journal/<int:client_id>/plan/<int:assignment_id>")
+@bp.route("/journal/<id:client_id>/plan/<id:assignment_id>")
 @signed_in("inbox.view")
 def plan(client_id: int, assignment_id: int):
     """The current plan in full, and every earlier version."""
@@ -35,7 +35,7 @@ def plan(client_id: int, assignment_id: int):
                   clock=Clock(), **LABELS)
 
 
-@bp.route("/journal/<int:client_id>/plan/<int:assignment_id>/edit")
+@bp.route("/journal/<id:client_id>/plan/<id:assignment_id>/edit")
 @signed_in("inbox.view")
 def edit(client_id: int, assignment_id: int):
     """The plan form, filled in from the current version."""
@@ -65,7 +65,7 @@ def _goals_from(form) -> list[GoalInput]:
     return goals
 
 
-@bp.route("/journal/<int:client_id>/plan/<int:assignment_id>", methods=["POST"])
+@bp.route("/journal/<id:client_id>/plan/<id:assignment_id>", methods=["POST"])
 @signed_in("inbox.view")
 def save(client_id: int, assignment_id: int):
     """Save the plan as a new version (noted in the journal)."""
@@ -85,7 +85,7 @@ def save(client_id: int, assignment_id: int):
                             assignment_id=assignment.id))
 
 
-@bp.route("/journal/<int:client_id>/plan/<int:assignment_id>/follow-up",
+@bp.route("/journal/<id:client_id>/plan/<id:assignment_id>/follow-up",
           methods=["GET", "POST"])
 @signed_in("inbox.view")
 def follow_up(client_id: int, assignment_id: int):
@@ -112,7 +112,7 @@ def follow_up(client_id: int, assignment_id: int):
                   **LABELS), 422 if errors else 200
 
 
-@bp.route("/journal/<int:client_id>/close/<int:assignment_id>", methods=["GET", "POST"])
+@bp.route("/journal/<id:client_id>/close/<id:assignment_id>", methods=["GET", "POST"])
 @signed_in("inbox.view")
 def close(client_id: int, assignment_id: int):
     """Write the closing note: the assignment ends, its journal becomes read-only."""

@@ -16,6 +16,7 @@ from models.access import Unit, units_of
 from models.errors import ValidationErrors
 from models.inbox import mark_read
 from models.journal import CATEGORIES, local_today
+from models.parse import parse_id
 from views import db, ensure, load_or_404, render, request, signed_in, user
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -61,7 +62,7 @@ def _feed_context(unit: Unit, day, errors=None, form=None) -> dict:
     }
 
 
-@bp.route("/units/<int:unit_id>/day")
+@bp.route("/units/<id:unit_id>/day")
 @signed_in("manage.view")
 def day(unit_id: int):
     """One unit's day: tallies so far, journal notes, alerts, sign-offs. Polled live."""
@@ -79,7 +80,7 @@ def day(unit_id: int):
     return render("manage/day.html", "bubbles", **context)
 
 
-@bp.route("/units/<int:unit_id>/day/review", methods=["POST"])
+@bp.route("/units/<id:unit_id>/day/review", methods=["POST"])
 @signed_in("manage.view")
 def review(unit_id: int):
     """Mark the day reviewed, with any comment."""
@@ -110,7 +111,10 @@ def _safe_day(raw):
 def follow_ups():
     """Plans due within 14 days or overdue, assignments without a plan, consents ending."""
     units = units_of(db(), user())
-    wanted = request.args.get("unit", type=int)
+    raw = request.args.get("unit", "")
+    wanted = parse_id(raw)
+    if raw and wanted is None:
+        abort(404)
     if wanted is not None:
         unit = db().get(Unit, wanted)
         if unit is None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from models.charts import bar_chart, series_chart
 from models.errors import DomainError, ValidationErrors
+from models.parse import parse_ids
 from models.stats import PERIOD_LABELS, activities_of_units, managed_units, parse_period, scope_for
 from models.stats_report import build_report, period_label
 from views import db, render, request, signed_in, user
@@ -82,7 +83,7 @@ def stats():
     shared = args["view"] != "exact"
     report, errors = _report(args, shared)
     units = managed_units(db(), user())
-    chosen = [int(u) for u in args["unit"] if u.isdigit()] or [u.id for u in units]
+    chosen = parse_ids(args["unit"]) or [u.id for u in units]
     context = {
         "args": args, "errors": errors, "report": report, "shared": shared,
         "units": units, "chosen_units": chosen,

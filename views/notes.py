@@ -14,6 +14,7 @@ from models import notes as notes_model
 from models import tally as tally_model
 from models.catalogue import Activity, current_field_set, responsible_units_of, spec_of
 from models.errors import DomainError, ValidationErrors
+from models.parse import parse_id
 from views import db, ensure, load_or_404, render, request, signed_in, user, wants_fragment
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -55,13 +56,13 @@ def create():
     """Start a contact under a pseudonym; identity-like text is refused and kept."""
     form = request.form
     activity_id, _sep, unit_id = form.get("activity", "").partition(":")
-    activity = db().get(Activity, int(activity_id)) if activity_id.isdigit() else None
+    activity_id = parse_id(activity_id)
+    activity = db().get(Activity, activity_id) if activity_id else None
     if activity is not None:
         ensure("notes.open", activity)
     try:
         contact = notes_model.open_contact(
-            db(), user(), activity, form.get("pseudonym", ""),
-            int(unit_id) if unit_id.isdigit() else None)
+            db(), user(), activity, form.get("pseudonym", ""), parse_id(unit_id))
         db().commit()
     except ValidationErrors as invalid:
         db().rollback()
@@ -86,7 +87,7 @@ def _thread_context(contact, errors=None, values=None, note="", client_uuid=None
     }
 
 
-@bp.route("/<int:contact_id>")
+@bp.route("/<id:contact_id>")
 @signed_in("notes.use")
 def contact(contact_id: int):
     """The contact's thread: previous notes, the talk count, the composer."""
@@ -98,7 +99,7 @@ def contact(contact_id: int):
     return render("notes/contact.html", "bubbles", talks=talks, **_thread_context(found))
 
 
-@bp.route("/<int:contact_id>/talks", methods=["POST"])
+@bp.route("/<id:contact_id>/talks", methods=["POST"])
 @signed_in("notes.use")
 def log_talk(contact_id: int):
     """Log one talk: its tally (counted in the statistics) and an optional note."""
@@ -123,7 +124,7 @@ def log_talk(contact_id: int):
     return render_template("notes/_talk_saved.html", talk=talk, **_thread_context(found))
 
 
-@bp.route("/<int:contact_id>/end")
+@bp.route("/<id:contact_id>/end")
 @signed_in("notes.use")
 def confirm_end(contact_id: int):
     """Ask before shredding: what goes (notes, pseudonym) and what stays (tallies)."""
@@ -133,7 +134,7 @@ def confirm_end(contact_id: int):
                   notes_count=notes_count)
 
 
-@bp.route("/<int:contact_id>/end", methods=["POST"])
+@bp.route("/<id:contact_id>/end", methods=["POST"])
 @signed_in("notes.use")
 def end(contact_id: int):
     """End the contact: notes and pseudonym are deleted for good; the tallies stay."""
@@ -162,7 +163,7 @@ def settings():
     return _settings_page()
 
 
-@bp.route("/settings/<int:unit_id>", methods=["POST"])
+@bp.route("/settings/<id:unit_id>", methods=["POST"])
 @signed_in("notes.settings")
 def save_settings(unit_id: int):
     """Save one unit's idle limit and grace period."""

@@ -62,7 +62,7 @@ def start():
     return redirect(url_for("shift.digest"))
 
 
-@bp.route("/shift/read/<int:client_id>", methods=["POST"])
+@bp.route("/shift/read/<id:client_id>", methods=["POST"])
 @signed_in("inbox.view")
 def mark_read(client_id: int):
     """Store the read receipt for one client's notes up to the newest one shown."""

@@ -9,7 +9,7 @@ the same client_uuid gets the stored tally again (200) instead of a second row.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale, to_user_timezone, to_utc
@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlmodel import col, select
 
+from models import parse
 from models import tally as tally_model
 from models.access import Role, Unit, authorize
 from models.catalogue import (
@@ -28,7 +29,7 @@ from models.catalogue import (
     units_of_activity,
 )
 from models.db import utcnow
-from models.errors import ValidationErrors
+from models.errors import DomainError, ValidationErrors
 from models.inbox import mark_read
 from models.tally import Tally
 from views import db, load_or_404, public, render, request, signed_in, user
@@ -71,25 +72,28 @@ def _unit_choices(unit_ids: list[int]):
     return list(db().exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
 
 
+NOON = time(12, 0)  # an earlier day without a time
+
+
 def parse_when(form) -> datetime | None:
     """The event time: the 'earlier' date/time fields (local), else the client's ISO time."""
     day, time = form.get("day", "").strip(), form.get("time", "").strip()
     try:
         if day or time:
             now = to_user_timezone(utcnow())
-            date_part = datetime.strptime(day, "%Y-%m-%d").date() if day else now.date()
+            date_part = parse.parse_day(day, "occurred_at") if day else now.date()
             if time:
-                time_part = datetime.strptime(time, "%H:%M").time()
+                time_part = parse.parse_time(time, "occurred_at")
             elif date_part == now.date():
                 time_part = now.time().replace(second=0, microsecond=0)
             else:
-                time_part = datetime.strptime("12:00", "%H:%M").time()
+                time_part = NOON
             return to_utc(datetime.combine(date_part, time_part)).replace(tzinfo=UTC)
         iso = form.get("occurred_at", "").strip()
         if iso:
-            parsed = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+            parsed = parse.parse_moment(iso, "occurred_at")
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except ValueError:
+    except DomainError:
         raise ValidationErrors({"occurred_at": _l("Enter a date and a time.")}) from None
     return None
 
@@ -101,8 +105,8 @@ def values_from(form, activity: Activity, unit_id) -> dict:
 
 def _unit_from(form, activity: Activity) -> int | None:
     raw = form.get("unit", "")
-    if raw.isdigit():
-        return int(raw)
+    if raw.strip():
+        return parse.parse_id(raw) or -1  # not an id: no unit of theirs, a field error
     units = responsible_units_of(db(), user(), activity)
     return units[0] if len(units) == 1 else None
 
@@ -125,7 +129,7 @@ def _managed_units(activity: Activity) -> list:
             if authorize(db(), user(), "unit.manage", u)]
 
 
-@bp.route("/activities/<int:activity_id>")
+@bp.route("/activities/<id:activity_id>")
 @signed_in("tally.use")
 def activity(activity_id: int):
     """An activity thread: own recent tallies and the composer ('again' loads the last)."""
@@ -138,7 +142,7 @@ def activity(activity_id: int):
     return render("tally/activity.html", None, **ctx)
 
 
-@bp.route("/activities/<int:activity_id>/tallies", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/tallies", methods=["POST"])
 @signed_in("tally.use")
 def save(activity_id: int):
     """Store one tally (exactly once per client_uuid); 422 re-renders the composer."""
@@ -174,7 +178,7 @@ def _invalid(act: Activity, values: dict, errors: dict, unit_id, form):
                                  when=when)), 422
 
 
-@bp.route("/tallies/<int:tally_id>/undo", methods=["POST"])
+@bp.route("/tallies/<id:tally_id>/undo", methods=["POST"])
 @signed_in("tally.use")
 def undo(tally_id: int):
     """Take a tally back within seconds of saving it; the bubble shows it as undone."""
@@ -187,7 +191,7 @@ def undo(tally_id: int):
     return redirect(url_for("tally.activity", activity_id=saved.activity_id), 303)
 
 
-@bp.route("/tallies/<int:tally_id>/correct", methods=["GET", "POST"])
+@bp.route("/tallies/<id:tally_id>/correct", methods=["GET", "POST"])
 @signed_in("tally.use")
 def correct(tally_id: int):
     """Correct a tally: it is voided and replaced; both stay in the history."""

@@ -18,7 +18,7 @@ def _page(unit: Unit, status: int = 200, errors: dict | None = None, typed: dict
                   typed=typed or {}, locale=locale()), status
 
 
-@bp.route("/units/<int:unit_id>/tally-options", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>/tally-options", methods=["GET", "POST"])
 @signed_in("tally.use")
 def options(unit_id: int):
     """Show the unit's editable lists; a POST replaces one list or restores the catalogue's."""
