@@ -202,3 +202,16 @@ def html_text(response) -> str:
     """The response body with tags removed and whitespace collapsed (for 'page says X')."""
     body = response.get_data(as_text=True)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test reports with `record_property("summary", text)` (the route fuzzer's
+    request count), printed at the end of the run, with or without -s or xdist."""
+    lines = [value for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             if getattr(report, "when", "call") == "call"
+             for name, value in getattr(report, "user_properties", []) if name == "summary"]
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -6,11 +6,22 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from models.access import Unit, User
 from models.errors import DomainError
-from models.parse import ID_MAX, clean_text, parse_day, parse_id, parse_ids, parse_moment
+from models.parse import (
+    ID_MAX,
+    clean_text,
+    parse_day,
+    parse_id,
+    parse_ids,
+    parse_int,
+    parse_moment,
+    parse_time,
+)
 from tests.conftest import html_text
 
 NOT_IDS = ["²", "٣", "１２", "9223372036854775808", "9999999999999999999999999", "0", "-1",
@@ -76,6 +87,20 @@ def test_a_text_longer_than_its_column_is_refused_with_the_limit():
     with pytest.raises(DomainError) as refused:
         clean_text("x" * 121, "name", 120)
     assert "120" in str(refused.value)
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(st.one_of(st.text(), st.from_regex(r"-?[0-9]{1,30}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T.*)?")))
+def test_every_parser_answers_a_value_or_a_field_error_for_any_text(raw):
+    ident = parse_id(raw)
+    assert ident is None or 1 <= ident <= ID_MAX
+    number = parse_int(raw, 0, 730)
+    assert number is None or 0 <= number <= 730
+    for parser in (parse_day, parse_moment, parse_time, lambda r, f: clean_text(r, f, 120)):
+        try:
+            parser(raw, "field")
+        except DomainError as refused:
+            assert refused.field == "field" and "%(" not in str(refused)
 
 
 # --- over HTTP --------------------------------------------------------------------------
