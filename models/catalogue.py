@@ -62,6 +62,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Membership, Unit, User
 from models.db import utcnow
 from models.errors import DomainError
+from models.parse import parse_int
 
 FORMAT = "nara-catalogue/1"
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
@@ -822,7 +823,7 @@ def _resolve_field(entry: Any, templates: dict, lists: dict, activity: Activity)
     default = data.get("default")
     if default is not None:
         default = str(default)
-        valid = (low <= int(default) <= high if kind == Kind.count and default.isdigit()
+        valid = (parse_int(default, low, high) is not None if kind == Kind.count
                  else kind in (Kind.choice, Kind.age) and default in {o["code"] for o in options})
         if not valid:
             raise DomainError(_l("%(where)s: the default is not an allowed value."), "fields",
