@@ -80,12 +80,18 @@ TALKS_FIELD = "talks"  # seed 001 "antal samtal": a logged talk of a contact is 
 # --- tables ---------------------------------------------------------------------------
 
 
+# Shredded rows are deleted: their ids must never come back for a new row (an old URL, the
+# access log), so SQLite keeps the highest id ever used (migration 0008).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class WorkingContact(SQLModel, table=True):
     """A counselling contact: a pseudonym and an activity, nothing that identifies."""
 
     __tablename__ = "working_contact"
     __table_args__ = (
         UniqueConstraint("owner_id", "pseudonym", name="uq_working_contact_owner_pseudonym"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -105,6 +111,7 @@ class ContactTalk(SQLModel, table=True):
     """One talk of a contact: the link to its tally (deleted when the contact is shredded)."""
 
     __tablename__ = "contact_talk"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="working_contact.id", index=True)
@@ -116,6 +123,7 @@ class WorkingNote(SQLModel, table=True):
     """The counsellor's note for one talk. Owner-only; shredded with the contact."""
 
     __tablename__ = "working_note"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="working_contact.id", index=True)
