@@ -215,6 +215,27 @@ def is_manager_of(session: Session, user: User, unit_id: int | None) -> bool:
     return user.role == Role.manager and unit_id in unit_ids(session, user)
 
 
+# --- leaving a unit ---------------------------------------------------------------------
+# A room that grants a person access of its own (the journal's staff assignments) ends it
+# when the person leaves a unit or is deactivated. Rooms register here; whoever changes the
+# memberships (admin) calls `person_left` and needs to know no room.
+
+LeaveHook = Callable[[Session, User, "set[int] | None", User, str], Any]
+_LEAVE_HOOKS: list[LeaveHook] = []
+
+
+def on_leaving(hook: LeaveHook) -> LeaveHook:
+    _LEAVE_HOOKS.append(hook)
+    return hook
+
+
+def person_left(session: Session, user: User, unit_ids: set[int] | None, by: User,
+                reason: str) -> None:
+    """`user` left `unit_ids` (None: every unit, i.e. deactivated), changed by `by`."""
+    for hook in _LEAVE_HOOKS:
+        hook(session, user, unit_ids, by, reason)
+
+
 # --- the policy ----------------------------------------------------------------------
 
 Rule = Callable[[Session, User, Any], bool]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
-from models.access import Membership, Role, Unit, User, units_of
+from models.access import Membership, Role, Unit, User, person_left, units_of
 from models.errors import DomainError
 from models.inbox import Thread, thread_provider
 from models.sessions import EndReason, end_all
@@ -38,12 +38,17 @@ def set_units(session: Session, admin: User, user: User, unit_ids: list[int]) ->
     may see changes with it, and no open page should outlive that. True if changed."""
     known = {u.id for u in all_units(session)}
     wanted = {i for i in unit_ids if i in known}
-    changed = False
+    changed, left = False, set()
     for row in session.exec(select(Membership).where(Membership.user_id == user.id)).all():
         if row.unit_id not in wanted:
             session.delete(row)
             changed = True
+            left.add(row.unit_id)
         wanted.discard(row.unit_id)
+    if left:
+        # seed 003: only staff concerned have access; whoever leaves a unit is no longer
+        # concerned for its clients. The file records the end, and who made the change.
+        person_left(session, user, left, admin, "left_unit")
     for unit_id in wanted:
         session.add(Membership(user_id=user.id, unit_id=unit_id))
         changed = True
@@ -60,6 +65,7 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         end_all(session, user.id, EndReason.deactivated, by=admin)
+        person_left(session, user, None, admin, "deactivated")
     session.add(user)
     session.flush()
 

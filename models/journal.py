@@ -176,6 +176,9 @@ class StaffAssignment(SQLModel, table=True):
     from_on: date
     to_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # who ended it and why: "ended" (by a manager), "left_unit", "deactivated", "closed"
+    ended_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    end_reason: str | None = Field(default=None, max_length=24)
 
 
 class Consent(SQLModel, table=True):

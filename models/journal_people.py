@@ -132,18 +132,49 @@ def assign_staff(session: Session, client: Client, staff: User, from_on: date | 
     return row
 
 
-def end_staff_assignment(session: Session, row: StaffAssignment, to_on: date | None = None):
+def end_staff_assignment(session: Session, row: StaffAssignment, to_on: date | None = None,
+                         by: User | None = None, reason: str = "ended") -> None:
+    """End a staff assignment on `to_on` (today); the file keeps who ended it and why."""
     to_on = to_on or local_today()
     if to_on < row.from_on:
         to_on = row.from_on
     row.to_on = to_on if row.to_on is None else min(row.to_on, to_on)
+    if row.ended_by_id is None:
+        row.ended_by_id = by.id if by is not None else None
+        row.end_reason = reason
     session.add(row)
     session.flush()
 
 
+@access.on_leaving
+def end_assignments_of(session: Session, staff: User, unit_ids: set[int] | None, by: User,
+                       reason: str) -> int:
+    """End `staff`'s current assignments to clients of `unit_ids` (all units when None),
+    today: someone who leaves a unit, or is deactivated, is no longer concerned."""
+    today = local_today()
+    stmt = (select(StaffAssignment).join(Client, col(Client.id) == StaffAssignment.client_id)
+            .where(StaffAssignment.user_id == staff.id, _current(today)))
+    if unit_ids is not None:
+        stmt = stmt.where(col(Client.unit_id).in_(unit_ids or [-1]))
+    rows = list(session.exec(stmt).all())
+    for row in rows:
+        end_staff_assignment(session, row, today, by=by, reason=reason)
+    return len(rows)
+
+
+# Ended by someone, and over from that moment (not at midnight).
+ENDED_AT_ONCE = ("ended", "left_unit", "deactivated")
+
+
 def _current(day: date):
+    """Current on `day`: started, and not over. A planned end date (and the closing date of
+    a file) covers its whole day; an assignment ended by a manager, by leaving the unit or
+    by deactivation is over at once, so access ends at once, not at midnight."""
+    to_on = col(StaffAssignment.to_on)
+    reason = col(StaffAssignment.end_reason)
     return (col(StaffAssignment.from_on) <= day) & (
-        col(StaffAssignment.to_on).is_(None) | (col(StaffAssignment.to_on) >= day)
+        to_on.is_(None) | (to_on > day)
+        | ((to_on == day) & (reason.is_(None) | reason.not_in(ENDED_AT_ONCE)))
     )
 
 
@@ -153,8 +184,18 @@ def current_staff(session: Session, client: Client, day: date | None = None):
     return list(session.exec(stmt).all())
 
 
+def _concerned():
+    """Staff concerned = a current assignment AND a current membership of the client's unit
+    (seed 003: only staff concerned have access). Someone moved to another unit is not
+    concerned any more, even if an assignment was left open by mistake."""
+    return (select(StaffAssignment.client_id)
+            .join(Client, col(Client.id) == StaffAssignment.client_id)
+            .join(Membership, (col(Membership.user_id) == StaffAssignment.user_id)
+                  & (col(Membership.unit_id) == Client.unit_id)))
+
+
 # Asked on every journal read and write: built once (building costs more than running it).
-_IS_ASSIGNED = select(StaffAssignment.id).where(
+_IS_ASSIGNED = _concerned().where(
     StaffAssignment.client_id == bindparam("client_id"),
     StaffAssignment.user_id == bindparam("user_id"), _current(bindparam("day"))).limit(1)
 
@@ -165,7 +206,7 @@ def is_assigned(session: Session, user: User, client_id: int, day: date | None =
 
 
 def assigned_client_ids(session: Session, user: User, day: date | None = None) -> list[int]:
-    stmt = select(StaffAssignment.client_id).where(
+    stmt = _concerned().where(
         StaffAssignment.user_id == user.id, _current(day or local_today())).distinct()
     return list(session.exec(stmt).all())
 
@@ -178,6 +219,38 @@ def visible_client_ids(session: Session, user: User) -> list[int]:
         if units:
             ids |= set(session.exec(select(Client.id).where(col(Client.unit_id).in_(units))))
     return sorted(ids)
+
+
+END_REASONS = {
+    "ended": _l("ended by a manager"),
+    "left_unit": _l("left the unit"),
+    "deactivated": _l("account deactivated"),
+    "closed": _l("the file was closed"),
+}
+
+
+@dataclass
+class StaffHistoryRow:
+    row: StaffAssignment
+    person: User
+    ended_by: User | None
+
+    @property
+    def reason(self) -> str:
+        return str(END_REASONS.get(self.row.end_reason or "", ""))
+
+
+def staff_history(session: Session, client: Client) -> list[StaffHistoryRow]:
+    """Everyone who has been staff concerned and is not now, newest end first: who was
+    concerned when, and who ended it and why (seed 003)."""
+    today = local_today()
+    rows = session.exec(select(StaffAssignment).where(
+        StaffAssignment.client_id == client.id, ~_current(today),
+        col(StaffAssignment.from_on) <= today).order_by(
+        col(StaffAssignment.to_on).desc(), col(StaffAssignment.id).desc())).all()
+    people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(
+        {r.user_id for r in rows} | {r.ended_by_id for r in rows if r.ended_by_id})))}
+    return [StaffHistoryRow(r, people[r.user_id], people.get(r.ended_by_id)) for r in rows]
 
 
 def staff_candidates(session: Session, client: Client) -> list[User]:

@@ -268,6 +268,8 @@ def close_assignment(session: Session, author: User, assignment: Assignment, end
                 StaffAssignment.client_id == client.id,
                 col(StaffAssignment.to_on).is_(None) | (col(StaffAssignment.to_on) > day))):
             row.to_on = max(day, row.from_on)
+            if row.ended_by_id is None:
+                row.ended_by_id, row.end_reason = author.id, "closed"
             session.add(row)
     session.flush()
     return entry

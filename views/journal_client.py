@@ -32,6 +32,7 @@ def _about(client, errors=None, status=200):
                   assignments=people.assignments_of(session, client),
                   consent=people.current_consent(session, client),
                   staff=_staff_rows(client), manages=manages,
+                  staff_history=people.staff_history(session, client),
                   candidates=people.staff_candidates(session, client) if manages else [],
                   errors=errors or {}, clock=Clock(), **LABELS), status
 
@@ -117,7 +118,7 @@ def end_staff(client_id: int, row_id: int):
     if row is None or row.client_id != client.id:
         db().commit()
         abort(404)
-    people.end_staff_assignment(db(), row)
+    people.end_staff_assignment(db(), row, by=user(), reason="ended")
     db().commit()
     return redirect(url_for("journal_client.about", client_id=client.id))
 
