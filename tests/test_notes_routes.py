@@ -261,7 +261,7 @@ def test_staff_cannot_change_idle_limits(client, world, contact):
     world.people.login(world.kim)
     assert client.get("/notes/settings").status_code == 403
     assert client.post(f"/notes/settings/{contact.unit_id}",
-                       data={"idle_days": "1", "grace_days": "0"}).status_code == 403
+                       data={"idle_days": "1", "grace_days": "0"}).status_code == 404
 
 
 def test_pages_with_notes_are_never_cached_and_keep_text_off_spellcheck(client, world, contact):

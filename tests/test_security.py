@@ -25,6 +25,13 @@ def test_every_page_carries_the_security_headers(client):
     assert "HX-Request" in h["Vary"]
 
 
+@pytest.mark.parametrize("path", ["/login", "/static/js/outbox.js", "/manifest.webmanifest"])
+def test_no_other_site_may_load_our_responses(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
 def test_session_cookie_is_httponly_and_samesite_lax(client):
     response = client.get("/login")
     cookie = response.headers["Set-Cookie"]

@@ -83,7 +83,7 @@ def test_gender_is_not_a_list_a_unit_can_change(client, db, people):
 def test_staff_cannot_change_the_lists(client, db, people):
     _manager, staff, unit = _setup(db, people)
     people.login(staff)
-    assert client.get(f"/units/{unit.id}/tally-options").status_code == 403
+    assert client.get(f"/units/{unit.id}/tally-options").status_code == 404
 
 
 # --- the stored "which version does this unit log with" link ----------------------------

@@ -82,15 +82,16 @@ def ensure(action: str, obj=None) -> None:
     access.ensure(db(), user(), action, obj)
 
 
-def load_or_404(model, ident, action: str):
-    """Load `model` by id and authorise `action` on it; missing and hidden look alike."""
+def load_or_404(model, ident, action: str, hide: bool = False):
+    """Load `model` by id and authorise `action` on it; missing and hidden look alike.
+    `hide`: every refusal is a 404, so ids cannot be probed (a unit's settings pages)."""
     obj = get_by_id(db(), model, ident) if ident is not None else None
     if obj is None:
         abort(404)
     try:
         access.ensure(db(), user(), action, obj)
     except AccessDenied as denied:
-        abort(404 if denied.hide else 403)
+        abort(404 if hide or denied.hide else 403)
     return obj
 
 

@@ -95,6 +95,9 @@ def register(app: Flask) -> None:
         h["X-Frame-Options"] = "DENY"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
+        # No other site may load our answers as an image, script or JSON (Spectre-style
+        # reads, or a page of personal data pulled into someone else's page).
+        h["Cross-Origin-Resource-Policy"] = "same-origin"
         if app.config["PREFER_HTTPS"]:
             h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         h.add("Vary", "HX-Request")

@@ -157,7 +157,7 @@ def _create(unit, form):
 @signed_in("inbox.view")
 def phrases(unit_id: int):
     """Managers: the unit's quick phrases for the composer."""
-    unit = load_or_404(access.Unit, unit_id, "unit.manage")
+    unit = load_or_404(access.Unit, unit_id, "unit.manage", hide=True)
     errors, form = {}, request.form
     if request.method == "POST":
         try:
@@ -176,7 +176,7 @@ def phrases(unit_id: int):
 @signed_in("inbox.view")
 def delete(unit_id: int, phrase_id: int):
     """Managers: remove a quick phrase."""
-    unit = load_or_404(access.Unit, unit_id, "unit.manage")
+    unit = load_or_404(access.Unit, unit_id, "unit.manage", hide=True)
     phrase = db().get(QuickPhrase, phrase_id)
     if phrase is None or phrase.unit_id != unit.id:
         abort(404)

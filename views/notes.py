@@ -164,10 +164,10 @@ def settings():
 
 
 @bp.route("/settings/<id:unit_id>", methods=["POST"])
-@signed_in("notes.settings")
+@signed_in("inbox.view")  # the unit decides; a refusal must not tell which units exist
 def save_settings(unit_id: int):
     """Save one unit's idle limit and grace period."""
-    unit = load_or_404(access.Unit, unit_id, "notes.settings")
+    unit = load_or_404(access.Unit, unit_id, "notes.settings", hide=True)
     try:
         notes_model.set_unit_setting(db(), unit.id, request.form.get("idle_days"),
                                      request.form.get("grace_days"))

@@ -22,7 +22,7 @@ def _page(unit: Unit, status: int = 200, errors: dict | None = None, typed: dict
 @signed_in("tally.use")
 def options(unit_id: int):
     """Show the unit's editable lists; a POST replaces one list or restores the catalogue's."""
-    unit = load_or_404(Unit, unit_id, "unit.manage")
+    unit = load_or_404(Unit, unit_id, "unit.manage", hide=True)
     if request.method == "GET":
         return _page(unit)
     key = request.form.get("list_key", "")
