@@ -289,3 +289,47 @@ def test_a_journal_draft_cannot_be_listed_or_decrypted_by_the_next_person(
         expect(page.locator("#bubbles .bubble.draft")).to_have_count(0)
     finally:
         reset_clock()
+
+
+def test_an_admin_sees_where_a_person_is_signed_in_and_ends_it(browser, live_server,
+                                                               live_app):
+    from tests.e2e.conftest import PHONE
+
+    phone = browser.new_context(base_url=live_server.url, **PHONE)
+    fia = phone.new_page()
+    login(fia, "fia")
+    office = browser.new_context(base_url=live_server.url, **PHONE)
+    admin = office.new_page()
+    login(admin, "admin")
+    admin.goto("/admin/")
+    admin.get_by_role("link", name=re.compile("Fia Fältare")).click()
+    admin.get_by_role("heading", name="Inloggad på").wait_for()
+    expect(admin.locator("#live-sessions li")).to_have_count(1)
+    expect(admin.locator("#live-sessions li")).to_contain_text("Chrome")
+    assert axe_violations(admin) == []
+    shot(admin, "sessions-admin-person")
+    admin.get_by_role("button", name="Avsluta alla inloggningar för personen").tap()
+    admin.locator("#live-sessions-none").wait_for()
+    assert live_sessions(live_app, "fia") == 0
+    fia.goto("/")
+    assert "/login" in fia.url
+    phone.close()
+    office.close()
+
+
+def test_the_offline_tally_shell_offers_sign_out(page, context, live_app):
+    login(page, "fia")
+    controlled(page)
+    context.set_offline(True)
+    page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
+    page.locator("[data-shell-title]", has_text="Gruppverksamhet").wait_for()
+    button = page.get_by_role("button", name="Logga ut")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box and box["height"] >= 44
+    shot(page, "sessions-offline-shell-sign-out")
+    button.tap()
+    page.get_by_role("heading", name="Utloggad").wait_for()
+    context.set_offline(False)
+    page.wait_for_url("**/login?reason=logged-out*", timeout=30000)
+    assert live_sessions(live_app, "fia") == 0
