@@ -32,6 +32,10 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") == "1"
+        # memory:// counts per process: with several workers an attacker gets their number
+        # of tries. Production refuses it unless one process is all there is.
+        self.RATELIMIT_ALLOW_MEMORY = env.get("RATELIMIT_ALLOW_MEMORY", "0") == "1"
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "nara")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PREFER_HTTPS
@@ -64,6 +68,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if app.config["NARA_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
+    if (app.config["NARA_ENV"] == "production" and app.config["RATELIMIT_ENABLED"]
+            and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+            and not app.config["RATELIMIT_ALLOW_MEMORY"]):
+        raise RuntimeError(
+            "Refusing to start in production with memory:// rate-limit storage: each worker "
+            "would count sign-in failures on its own. Set RATELIMIT_STORAGE_URI=redis://… "
+            "(or RATELIMIT_ALLOW_MEMORY=1 for a single process).")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     if "SESSION_COOKIE_NAME" not in (config or {}):  # follows PREFER_HTTPS as overridden
         https = app.config["PREFER_HTTPS"]
@@ -99,6 +110,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=auth.select_locale)
     csrf.init_app(app)
     htmx.init_app(app)
+    # One limiter serves every app made in this process, and flask-limiter keeps the first
+    # app's key prefix: each app brings its own.
+    limiter._key_prefix = ""
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

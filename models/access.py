@@ -7,6 +7,7 @@ refuses, so a refused user cannot learn that the object exists.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -84,10 +85,7 @@ class User(SQLModel, table=True):
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
-        try:
-            return _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        return verify_password(self.password_hash, password)
 
     @property
     def initials(self) -> str:
@@ -184,12 +182,37 @@ def create_unit(session: Session, name: str) -> Unit:
     return unit
 
 
+def verify_password(stored: str | None, password: str) -> bool:
+    """One Argon2 verification, whatever `stored` is: a hash that cannot be read (or none,
+    for an unknown user) is checked against a stand-in, so the answer takes as long."""
+    if not stored or not stored.startswith("$argon2"):
+        stored, real = _stand_in_hash(), False
+    else:
+        real = True
+    try:
+        return _hasher.verify(stored, password) and real
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_stand_in: tuple[PasswordHasher, str] | None = None
+
+
+def _stand_in_hash() -> str:
+    # made with the current hasher's parameters, so verifying it costs what a real one does
+    global _stand_in
+    if _stand_in is None or _stand_in[0] is not _hasher:
+        _stand_in = (_hasher, _hasher.hash(secrets.token_hex(16)))
+    return _stand_in[1]
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user, if the name and password match an active account. Every failure — unknown
+    name, wrong password, deactivated account, unusable hash — does the same single
+    password check, so how long the answer takes says nothing about the account."""
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    if user is None:
-        _hasher.hash(password)  # same work either way: no timing oracle for usernames
-        return None
-    if not user.active or not user.check_password(password):
+    matches = verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = utcnow()
     session.add(user)

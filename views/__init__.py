@@ -26,7 +26,8 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# The storage comes from RATELIMIT_STORAGE_URI (a storage given here would win over it).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def db() -> Session:
