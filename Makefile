@@ -48,6 +48,7 @@ chromium:
 
 lint: .stamp-install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # pytest exits 5 when it collected nothing; that is a failure here, never a pass.
 test: install chromium lint

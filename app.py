@@ -83,8 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     import models  # noqa: F401  (every table and access rule)
     from models.access import use_fast_password_hashing
-    from models.db import make_engine
-    from views import (
+    from models.core.db import make_engine
+    from views import (  # the rooms
         admin,
         auth,
         babel,
@@ -93,11 +93,16 @@ def create_app(config: dict | None = None) -> Flask:
         errors,
         home,
         htmx,
+        journal,
         limiter,
         login_manager,
+        manage,
         notes,
         pwa,
+        tally,
+        templating,
     )
+    from views.cli import register_cli
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(
@@ -115,40 +120,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter._key_prefix = ""
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-    # Sessions live on the server (models/sessions): ending one ends it everywhere. An
-    # address- or browser-bound check would only sign phones out when they change network.
-    login_manager.session_protection = None
-    login_manager.user_loader(auth.load_user)
-    login_manager.unauthorized_handler(auth.unauthorized)
-
     app.teardown_appcontext(close_db)
     errors.register(app)
-
-    from views import audit, journal, journal_client, journal_plan, shift  # social journal
-
-    for blueprint in (auth.bp, home.bp, pwa.bp, admin.bp, notes.bp,
-                      journal.bp, journal_client.bp, journal_plan.bp, shift.bp, audit.bp):
-        app.register_blueprint(blueprint)
-
-    from views import templating
-
     templating.register(app)
-
-    from views.cli import register_cli
-
     register_cli(app)
-    from views.notes_cli import notes_cli
-
-    app.cli.add_command(notes_cli)
-    from views import tally, tally_cli  # pinnstatistik (issue 4)
-
-    app.register_blueprint(tally.bp)
-    app.cli.add_command(tally_cli.catalogue_cli)
-    from views import manage  # manager view and statistics (issue 7)
-
-    app.register_blueprint(manage.bp)
+    for room in (auth, home, pwa, admin, tally, notes, journal, manage):
+        room.register(app)
     return app
 
 

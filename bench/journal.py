@@ -35,18 +35,18 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app import create_app, settle_heap  # noqa: E402
 from bench._serving import serve  # noqa: E402
 from models import access  # noqa: E402
-from models.db import new_session, utcnow  # noqa: E402
-from models.journal import local_today  # noqa: E402
-from models.journal_entries import add_entry  # noqa: E402
-from models.journal_people import (  # noqa: E402
+from models.core.clock import local_today  # noqa: E402
+from models.core.db import new_session, utcnow  # noqa: E402
+from models.journal.entries import add_entry  # noqa: E402
+from models.journal.people import (  # noqa: E402
     ConsentInput,
     assign_staff,
     create_client,
     open_assignment,
     record_consent,
 )
-from models.journal_plan import GoalInput, save_plan  # noqa: E402
-from models.journal_shift import add_phrase  # noqa: E402
+from models.journal.plans import GoalInput, save_plan  # noqa: E402
+from models.journal.shift import add_phrase  # noqa: E402
 from views.cli import upgrade_database  # noqa: E402
 
 ENTRIES = 500

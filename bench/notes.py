@@ -58,8 +58,8 @@ def main() -> int:
         load_file,
         spec_of,
     )
-    from models.db import new_session
-    from models.identity import find_identity
+    from models.core.db import new_session
+    from models.notes.guard import find_identity
     from models.tally import record_tally
     from views.cli import upgrade_database
 

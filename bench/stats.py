@@ -47,8 +47,8 @@ from models.catalogue import (  # noqa: E402
     load_file,
     spec_of,
 )
-from models.db import new_session  # noqa: E402
-from models.stats import (  # noqa: E402
+from models.core.db import new_session  # noqa: E402
+from models.manage.aggregate import (  # noqa: E402
     _value_filter,
     fields_of,
     period_of,
@@ -56,7 +56,7 @@ from models.stats import (  # noqa: E402
     series_counts,
     tally_total,
 )
-from models.stats_report import _field_series_grid, build_report  # noqa: E402
+from models.manage.report import _field_series_grid, build_report  # noqa: E402
 from models.tally import TallyValue  # noqa: E402
 from views.cli import upgrade_database  # noqa: E402
 

@@ -86,9 +86,9 @@ def prepare_database(path: Path) -> int:
 
     from app import create_app
     from models.catalogue import Activity
-    from models.db import new_session
-    from models.demo import seed_people
-    from models.tally import seed_catalogue_and_tallies
+    from models.core.db import new_session
+    from models.demo.people import seed_people
+    from models.demo.tally import seed_catalogue_and_tallies
     from views.cli import upgrade_database
 
     url = f"sqlite:///{path}"

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from models.db import new_session  # noqa: E402
+from models.core.db import new_session  # noqa: E402
 from models.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from views.cli import upgrade_database  # noqa: E402
 

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models  # noqa: E402,F401  (registers every table on SQLModel.metadata)
-from models.db import make_engine  # noqa: E402
+from models.core.db import make_engine  # noqa: E402
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,23 +1,19 @@
-"""The domain. Importing the package loads every table and every access rule."""
+"""The domain, one package per room. Importing it loads every table and access rule.
+
+Layers (checked by import-linter, pyproject.toml): core ← access ← catalogue ← tally ←
+journal | notes ← manage | admin ← demo. A room registers its access rules and inbox
+threads with `access` when imported; `access` knows no room.
+"""
 
 from models import (  # noqa: F401
     access,
     admin,
     catalogue,
-    demo,
-    inbox,
     journal,
-    journal_demo,
-    journal_entries,
-    journal_people,
-    journal_plan,
-    journal_shift,
+    manage,
     notes,
-    sessions,
-    stats,
-    stats_day,
-    stats_demo,
-    stats_followup,
-    stats_report,
     tally,
 )
+from models.access import inbox, sessions  # noqa: F401
+from models.journal import entries, people, plans, shift, tables  # noqa: F401
+from models.manage import aggregate, day_feed, follow_ups, report  # noqa: F401

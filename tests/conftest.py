@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from models import access
-from models.db import new_session
+from models.core.db import new_session
 from views.cli import upgrade_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -134,14 +134,14 @@ class Clock:
     def move(self, **delta) -> None:
         from datetime import timedelta
 
-        from models.db import move_clock
+        from models.core.db import move_clock
 
         move_clock(timedelta(**delta))
 
 
 @pytest.fixture
 def clock():
-    from models.db import reset_clock
+    from models.core.db import reset_clock
 
     yield Clock()
     reset_clock()

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from models.journal import Assignment, Client, local_today
-from models.journal_people import (
+from models.core.clock import local_today
+from models.journal.people import (
     ConsentInput,
     assign_staff,
     create_client,
     open_assignment,
     record_consent,
 )
-from models.journal_plan import GoalInput, save_plan
+from models.journal.plans import GoalInput, save_plan
+from models.journal.tables import Assignment, Client
 
 PNR = "19380515-2380"  # Luhn-valid, born on the 15th
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models.catalogue import DEFAULT_FILE, Activity, import_catalogue, load_file
-from models.tally import DEMO_UNIT_MAP
+from models.demo.tally import DEMO_UNIT_MAP
 
 # One valid and one invalid submission per activity of seed 001 that keeps tallies.
 # The invalid one breaks a rule from the seed (range, list, required) and names the field.

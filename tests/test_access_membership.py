@@ -15,9 +15,10 @@ from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from models.access import AccessLog
-from models.journal import StaffAssignment, local_today
-from models.journal_entries import add_entry
-from models.journal_people import assign_staff, create_client, open_assignment
+from models.core.clock import local_today
+from models.journal.entries import add_entry
+from models.journal.people import assign_staff, create_client, open_assignment
+from models.journal.tables import StaffAssignment
 from tests.conftest import PASSWORD
 from tests.journal_helpers import make_home
 

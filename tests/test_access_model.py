@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from models import access
-from models.errors import AccessDenied, DomainError
+from models.core.errors import AccessDenied, DomainError
 
 
 def test_unknown_action_is_refused_for_everyone(people, db):

@@ -23,7 +23,7 @@ from models.catalogue import (
     unit_options,
     units_of_activity,
 )
-from models.errors import DomainError
+from models.core.errors import DomainError
 from models.tally import record_tally, values_of
 from tests.tally_helpers import CASES, NOT_TALLIED, activity, load_catalogue, member_of
 

@@ -28,7 +28,7 @@ from werkzeug.routing import RequestRedirect
 
 from app import create_app
 from models.access import User
-from models.db import new_session
+from models.core.db import new_session
 from models.demo import DEMO_PASSWORD, seed_demo
 from tests.conftest import SECRET, CsrfClient
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from flask_babel import force_locale
 
-from models.errors import DomainError
-from models.identity import (
+from models.core.errors import DomainError
+from models.notes.guard import (
     ADDRESS,
     EMAIL,
     NAME,

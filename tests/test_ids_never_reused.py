@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from app import ROOT
 from models import notes
-from models.journal_shift import add_phrase, delete_phrase
+from models.journal.shift import add_phrase, delete_phrase
 from tests.notes_helpers import build, new_uuid, valid_values
 
 

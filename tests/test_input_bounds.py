@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from models.access import Unit, User
-from models.errors import DomainError
-from models.parse import (
+from models.core.errors import DomainError
+from models.core.parse import (
     ID_MAX,
     clean_text,
     parse_day,

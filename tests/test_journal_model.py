@@ -8,20 +8,11 @@ import pytest
 from sqlmodel import select
 
 from models import access
-from models.db import utcnow
-from models.errors import DomainError, ValidationErrors
-from models.journal import (
-    LIFE_AREAS,
-    TEXT_MAX,
-    JournalEntry,
-    Plan,
-    local_today,
-    luhn_valid,
-    parse_personal_number,
-    resolve_occurred_at,
-)
-from models.journal_entries import add_entry, correct_entry, record_disagreement, thread
-from models.journal_people import (
+from models.core.clock import local_today
+from models.core.db import utcnow
+from models.core.errors import DomainError, ValidationErrors
+from models.journal.entries import add_entry, correct_entry, record_disagreement, thread
+from models.journal.people import (
     assign_staff,
     create_client,
     current_consent,
@@ -32,7 +23,7 @@ from models.journal_people import (
     revoke_consent,
     valid_consent,
 )
-from models.journal_plan import (
+from models.journal.plans import (
     GoalInput,
     add_months,
     close_assignment,
@@ -40,6 +31,15 @@ from models.journal_plan import (
     follow_up_plan,
     plan_versions,
     save_plan,
+)
+from models.journal.tables import (
+    LIFE_AREAS,
+    TEXT_MAX,
+    JournalEntry,
+    Plan,
+    luhn_valid,
+    parse_personal_number,
+    resolve_occurred_at,
 )
 from tests.journal_helpers import PNR, consent_input, make_home
 
@@ -113,7 +113,7 @@ def test_only_assigned_staff_and_the_units_managers_see_the_client(people, db):
 
 
 def test_the_journal_rules_hide_the_client_with_not_found(people, db):
-    from models.errors import AccessDenied
+    from models.core.errors import AccessDenied
 
     home = make_home(people)
     with pytest.raises(AccessDenied) as denied:

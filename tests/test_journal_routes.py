@@ -12,9 +12,10 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from models.access import AccessLog
-from models.journal import JournalEntry, local_today
-from models.journal_entries import add_entry
-from models.journal_plan import add_months, close_assignment, current_goals
+from models.core.clock import local_today
+from models.journal.entries import add_entry
+from models.journal.plans import add_months, close_assignment, current_goals
+from models.journal.tables import JournalEntry
 from tests.conftest import html_text
 from tests.journal_helpers import make_home
 

@@ -13,6 +13,7 @@ import pytest
 
 from app import ROOT, create_app
 from models import access
+from models.access import people as access_people
 from tests.conftest import PASSWORD, SECRET, CsrfClient
 
 WRONG = "not the password"
@@ -48,9 +49,9 @@ def accounts(people, db):
 
 @pytest.fixture
 def hasher(monkeypatch, accounts):
-    counting = CountingHasher(access._hasher)
-    monkeypatch.setattr(access, "_hasher", counting)
-    access._stand_in_hash()  # made once per hasher, not per sign-in
+    counting = CountingHasher(access_people._hasher)
+    monkeypatch.setattr(access_people, "_hasher", counting)
+    access_people._stand_in_hash()  # made once per hasher, not per sign-in
     counting.hashed = 0
     return counting
 

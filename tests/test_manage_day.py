@@ -11,15 +11,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.access import AccessLog
-from models.db import utcnow
-from models.inbox import inbox
-from models.journal import local_today
-from models.journal_entries import add_entry
-from models.journal_people import assign_staff, create_client, open_assignment, record_consent
-from models.journal_plan import GoalInput, save_plan
+from models.access.inbox import inbox
+from models.core.clock import local_today
+from models.core.db import utcnow
+from models.journal.entries import add_entry
+from models.journal.people import assign_staff, create_client, open_assignment, record_consent
+from models.journal.plans import GoalInput, save_plan
+from models.manage.day_feed import DayReview, day_feed, review_day
+from models.manage.follow_ups import follow_ups, overdue_count
 from models.notes import log_talk, open_contact
-from models.stats_day import DayReview, day_feed, review_day
-from models.stats_followup import follow_ups, overdue_count
 from models.tally import record_tally
 from tests.conftest import html_text
 from tests.journal_helpers import consent_input, make_home
@@ -102,7 +102,7 @@ def test_poll_returns_only_the_bubbles_and_keeps_the_session_idle(client, db, pe
 
 
 def last_seen(db, person):
-    from models.sessions import UserSession
+    from models.access.sessions import UserSession
 
     db.expire_all()
     return db.exec(select(UserSession.last_seen_at).where(
@@ -210,7 +210,7 @@ def test_a_review_needs_the_csrf_token(client, people, home):
 
 
 def test_a_future_day_cannot_be_reviewed(db, home):
-    from models.errors import ValidationErrors
+    from models.core.errors import ValidationErrors
 
     with pytest.raises(ValidationErrors):
         review_day(db, home.maja, home.unit, local_today() + timedelta(days=1))

@@ -13,10 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from models.catalogue import units_of_activity
-from models.journal import local_today
-from models.stats import local_midnight, period_of, scope_for
-from models.stats_report import build_report
-from models.suppression import SMALL_MAX, disclosures
+from models.core.clock import local_midnight, local_today
+from models.manage.aggregate import period_of, scope_for
+from models.manage.report import build_report
+from models.manage.suppression import SMALL_MAX, disclosures
 from models.tally import record_tally
 from tests.conftest import html_text
 from tests.tally_helpers import activity, load_catalogue, member_of

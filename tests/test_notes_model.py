@@ -10,9 +10,10 @@ from sqlmodel import select
 
 from models import notes
 from models.access import AccessLog
-from models.db import utcnow
-from models.errors import DomainError, ValidationErrors
-from models.inbox import inbox
+from models.access.inbox import inbox
+from models.catalogue import responsible_units_of
+from models.core.db import utcnow
+from models.core.errors import DomainError, ValidationErrors
 from models.tally import Tally, TallyValue, undo_tally
 from tests.notes_helpers import build, new_uuid, valid_values
 
@@ -53,7 +54,7 @@ def test_a_contact_has_no_field_that_could_hold_identity():
 def test_counsellor_opens_a_contact_under_a_pseudonym(world):
     contact = _contact(world, "  Blå   7 ")
     assert contact.pseudonym == "Blå 7"
-    assert contact.unit_id in notes.responsible_units_of(world.db, world.kim, world.rad)
+    assert contact.unit_id in responsible_units_of(world.db, world.kim, world.rad)
 
 
 @pytest.mark.parametrize("pseudonym", ["850709-9805", "Anna 3", "070-123 45 67",

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from models import notes
 from models.access import AccessLog
-from models.db import utcnow
+from models.catalogue import responsible_units_of
+from models.core.db import utcnow
 from tests.conftest import html_text
 from tests.notes_helpers import build, new_uuid, valid_values
 
@@ -66,7 +67,7 @@ def test_counsellor_starts_a_contact_and_lands_in_its_thread(client, world):
 
 def test_pseudonym_with_a_personnummer_is_refused_and_kept_in_the_field(client, world):
     world.people.login(world.kim)
-    value = f"{world.rad.id}:{notes.responsible_units_of(world.db, world.kim, world.rad)[0]}"
+    value = f"{world.rad.id}:{responsible_units_of(world.db, world.kim, world.rad)[0]}"
     response = client.post("/notes/", data={"activity": value, "pseudonym": "850709-9805"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)

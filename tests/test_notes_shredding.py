@@ -86,7 +86,7 @@ def test_idle_shredding_leaves_no_bytes_either(app, world):
         pytest.skip("bytes on disk: SQLite only")
     from datetime import timedelta
 
-    from models.db import utcnow
+    from models.core.db import utcnow
 
     marker = _marker()
     contact = _contact_with_notes(world, "Grön 3", marker)

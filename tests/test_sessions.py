@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from app import create_app
 from models.access import Membership, User
-from models.sessions import UserSession, capability, device_label
+from models.access.sessions import UserSession, capability, device_label
 from tests.conftest import PASSWORD, SECRET, CsrfClient
 
 OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
@@ -525,7 +525,7 @@ def _statements(app, work) -> list[str]:
 
 
 def test_a_signed_in_request_reads_its_session_and_user_in_one_query(app, db, people, fia):
-    from models.sessions import Limits, resolve, start
+    from models.access.sessions import Limits, resolve, start
 
     _, key = start(db, fia)
     db.commit()
@@ -537,7 +537,7 @@ def test_a_signed_in_request_reads_its_session_and_user_in_one_query(app, db, pe
 
 
 def test_last_activity_is_written_at_most_once_a_minute(app, db, people, fia, clock):
-    from models.sessions import Limits, resolve, start
+    from models.access.sessions import Limits, resolve, start
 
     _, key = start(db, fia)
     db.commit()

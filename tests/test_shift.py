@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from models.access import AccessLog
-from models.db import utcnow
-from models.journal_entries import add_entry
-from models.journal_people import assign_staff
-from models.journal_shift import (
+from models.core.db import utcnow
+from models.journal.entries import add_entry
+from models.journal.people import assign_staff
+from models.journal.shift import (
     SHIFT_GAP,
     mark_read,
     read_status,
@@ -93,7 +93,7 @@ def test_marking_read_with_htmx_swaps_the_clients_card(client, people, db):
     assert "Hugo: Astrid var pigg." not in html_text(client.get("/shift"))
     actions = {r.action for r in db.exec(select(AccessLog).where(
         AccessLog.subject_id == home.client.id, AccessLog.user_id == home.hanna.id))}
-    assert {"shift.read"} <= actions
+    assert {"journal.read"} <= actions
 
 
 def test_a_receipt_for_another_clients_note_is_refused(client, people, db):

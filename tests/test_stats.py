@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.errors import DomainError, ValidationErrors
-from models.journal import local_today
-from models.journal_entries import add_entry
-from models.stats import (
+from models.core.clock import local_midnight, local_today
+from models.core.errors import DomainError, ValidationErrors
+from models.journal.entries import add_entry
+from models.manage.aggregate import (
     LagSource,
     Period,
     PeriodKind,
@@ -22,7 +22,6 @@ from models.stats import (
     cross_counts,
     field_counts,
     lag_by_unit,
-    local_midnight,
     parse_period,
     period_of,
     scope_for,

@@ -3,8 +3,8 @@ and a page that holds no inline style or script (the CSP forbids both)."""
 
 from __future__ import annotations
 
-from models.charts import WIDTH, bar_chart, series_chart
-from models.suppression import Cell, Mark
+from models.manage.charts import WIDTH, bar_chart, series_chart
+from models.manage.suppression import Cell, Mark
 
 
 def test_bars_are_in_proportion_and_the_number_is_written_at_the_end():

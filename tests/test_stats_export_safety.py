@@ -25,12 +25,11 @@ from models.catalogue import (
     unit_options,
     units_of_activity,
 )
-from models.errors import DomainError
-from models.journal import local_today
-from models.stats import local_midnight
+from models.core.clock import local_midnight, local_today
+from models.core.errors import DomainError
 from models.tally import record_tally
 from tests.tally_helpers import activity, load_catalogue, member_of
-from views.manage_export import FORMULA_STARTS, safe_text
+from views.manage.export import FORMULA_STARTS, safe_text
 
 SERIOUS = "faltare-allvarssamtal"
 # One label per character a spreadsheet reads as the start of a formula (OWASP).

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.suppression import (
+from models.manage.suppression import (
     HIDDEN_TEXT,
     SMALL_TEXT,
     Cell,

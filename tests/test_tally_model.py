@@ -11,9 +11,9 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from models.db import new_session, utcnow
-from models.errors import DomainError, ValidationErrors
-from models.inbox import inbox
+from models.access.inbox import inbox
+from models.core.db import new_session, utcnow
+from models.core.errors import DomainError, ValidationErrors
 from models.tally import (
     Tally,
     TallyValue,
@@ -290,8 +290,8 @@ def test_kim_sees_the_family_centre_and_meeting_place_activities(db, people):
 
 
 def test_demo_seed_gives_fia_and_kim_example_tallies_and_is_idempotent(db):
-    from models.demo import seed_people, user_named
-    from models.tally import seed_catalogue_and_tallies
+    from models.demo.people import seed_people, user_named
+    from models.demo.tally import seed_catalogue_and_tallies
 
     seed_people(db)
     seed_catalogue_and_tallies(db)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from models.db import utcnow
+from models.core.db import utcnow
 from models.tally import Tally, record_tally, values_of
 from tests.conftest import html_text
 from tests.tally_helpers import CASES, activity, load_catalogue, member_of

@@ -19,8 +19,8 @@ from jinja2_fragments.flask import render_block
 from sqlmodel import Session
 
 from models import access
-from models.db import get_by_id, new_session
-from models.errors import AccessDenied
+from models.core.db import get_by_id, new_session
+from models.core.errors import AccessDenied
 
 babel = Babel()
 login_manager = LoginManager()

@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from models import access
-from models.db import new_session
-from models.errors import DomainError
+from models.core.db import new_session
+from models.core.errors import DomainError
 
 
 def _session():
@@ -33,7 +33,7 @@ def upgrade_database(url: str) -> None:
 def refresh_derived_data(url: str) -> None:
     """Recompute what the schema stores but the data implies (after every upgrade)."""
     from models.catalogue import refresh_field_sets
-    from models.db import make_engine, new_session
+    from models.core.db import make_engine, new_session
 
     engine = make_engine(url)
     try:

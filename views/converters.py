@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-from models.parse import parse_id
+from models.core.parse import parse_id
 
 
 class IdConverter(BaseConverter):

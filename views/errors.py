@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from models.errors import AccessDenied, DomainError
+from models.core.errors import AccessDenied, DomainError
 from views import request, user, wants_fragment
 
 log = logging.getLogger("nara")
@@ -60,9 +60,7 @@ def register(app: Flask) -> None:
         if getattr(view, "nara_access", "public") != "public" and user() is None:
             # Signed out (the cookie and its token went with the session): say so — the
             # outbox must learn to stop, not retry a "stale form" forever.
-            from views.auth import unauthorized
-
-            return unauthorized()
+            return app.login_manager.unauthorized()  # the auth room's answer
         return error_response(400, _("The form had expired. Reload the page and try again."))
 
     @app.errorhandler(AccessDenied)
@@ -75,10 +73,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        if error.code == 429 and request.endpoint == "auth.login":
-            from views.auth import login_rate_limited
-
-            return login_rate_limited()
         return error_response(error.code or 500)
 
     @app.errorhandler(Exception)

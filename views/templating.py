@@ -9,9 +9,8 @@ from flask_babel import format_date, format_datetime, get_locale, to_user_timezo
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from models.db import utcnow
+from models.core.db import utcnow
 from models.tally import BACKDATE_DAYS
-from views.auth import device as auth_device
 
 
 def when(dt: datetime | None) -> str:
@@ -38,7 +37,6 @@ def register(app: Flask) -> None:
         csrf_token=generate_csrf,
         thread_url=thread_url,
         current_locale=lambda: str(get_locale() or "sv"),
-        device=auth_device,
         tally_backdate_days=BACKDATE_DAYS,
     )
     app.jinja_env.filters["when"] = when

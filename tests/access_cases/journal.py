@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.journal import local_today
-from models.journal_entries import add_entry
-from models.journal_people import (
+from models.core.clock import local_today
+from models.journal.entries import add_entry
+from models.journal.people import (
     ConsentInput,
     assign_staff,
     create_client,
@@ -15,8 +15,8 @@ from models.journal_people import (
     open_assignment,
     record_consent,
 )
-from models.journal_plan import GoalInput, current_goals, save_plan
-from models.journal_shift import add_phrase
+from models.journal.plans import GoalInput, current_goals, save_plan
+from models.journal.shift import add_phrase
 from tests.access_cases import Case
 
 CONCERNED = frozenset({"staff_a", "manager_a"})
@@ -75,40 +75,40 @@ CASES = {
                              "POST", {"text": "Klienten menar att besöket var kortare."}),
     "journal.receipts": Case(_c("/journal/{client}/receipts"), MANAGER_A),
     "journal.export": Case(_c("/journal/{client}/export"), CONCERNED),
-    "journal_plan.plan": Case(_c("/journal/{client}/plan/{assignment}"), CONCERNED),
-    "journal_plan.edit": Case(_c("/journal/{client}/plan/{assignment}/edit"), CONCERNED),
-    "journal_plan.save": Case(_c("/journal/{client}/plan/{assignment}"), CONCERNED, "POST",
+    "journal.plan": Case(_c("/journal/{client}/plan/{assignment}"), CONCERNED),
+    "journal.edit_plan": Case(_c("/journal/{client}/plan/{assignment}/edit"), CONCERNED),
+    "journal.save_plan": Case(_c("/journal/{client}/plan/{assignment}"), CONCERNED, "POST",
                               lambda w: {
         "goal-0-life_area": "mobility", "goal-0-goal": "Promenera dagligen",
         "participants": "Klienten", "participation": "Önskar morgonpromenad",
         "followup_on": (local_today() + timedelta(days=30)).isoformat()}),
-    "journal_plan.follow_up": Case(_c("/journal/{client}/plan/{assignment}/follow-up"),
+    "journal.follow_up": Case(_c("/journal/{client}/plan/{assignment}/follow-up"),
                                    CONCERNED, "POST", lambda w: {
         f"outcome-{w.objects['goal_key']}": "Duschar själv med visst stöd.",
         "followup_on": (local_today() + timedelta(days=90)).isoformat()}),
-    "journal_plan.close": Case(_c("/journal/{client}/close/{assignment}"), CONCERNED, "POST",
+    "journal.close_assignment": Case(_c("/journal/{client}/close/{assignment}"), CONCERNED, "POST",
                                lambda w: {"ended_on": TODAY(w), "reason": "no_need"}),
-    "journal_client.about": Case(_c("/journal/{client}/about"), CONCERNED),
-    "journal_client.consent": Case(_c("/journal/{client}/consent"), CONCERNED, "POST",
+    "journal.about": Case(_c("/journal/{client}/about"), CONCERNED),
+    "journal.consent": Case(_c("/journal/{client}/consent"), CONCERNED, "POST",
                                    lambda w: {
         "assignment": w.objects["assignment"], "given_on": TODAY(w), "given_how": "oral",
         "valid_until": (local_today() + timedelta(days=30)).isoformat(),
         "relatives": "Sonen, om tider", "covers_documentation": "1"}),
-    "journal_client.revoke": Case(_c("/journal/{client}/consent/{consent}/revoke"), CONCERNED,
+    "journal.revoke": Case(_c("/journal/{client}/consent/{consent}/revoke"), CONCERNED,
                                   "POST", lambda w: {"assignment": w.objects["assignment"]}),
-    "journal_client.add_staff": Case(_c("/journal/{client}/staff"), MANAGER_A, "POST",
+    "journal.add_staff": Case(_c("/journal/{client}/staff"), MANAGER_A, "POST",
                                      lambda w: {"user_id": w.users["staff_a2"].id}),
-    "journal_client.end_staff": Case(_c("/journal/{other}/staff/{staff_row}/end"), MANAGER_A,
+    "journal.end_staff": Case(_c("/journal/{other}/staff/{staff_row}/end"), MANAGER_A,
                                      "POST"),
-    "journal_client.new_client": Case("/clients/new", MANAGER_A, "POST", lambda w: {
+    "journal.new_client": Case("/clients/new", MANAGER_A, "POST", lambda w: {
         "unit_id": w.objects["unit_a"], "name": "Ny Klient", "personal_number": "19500505-0009",
         "kind": "sol", "title": "Hemtjänst", "started_on": TODAY(w)}, denied=403),
-    "journal_client.phrases": Case(_c("/units/{unit_a}/phrases"), MANAGER_A),
-    "journal_client.delete": Case(_c("/units/{unit_a}/phrases/{phrase}/delete"), MANAGER_A,
+    "journal.phrases": Case(_c("/units/{unit_a}/phrases"), MANAGER_A),
+    "journal.remove_phrase": Case(_c("/units/{unit_a}/phrases/{phrase}/delete"), MANAGER_A,
                                   "POST"),
-    "shift.digest": Case("/shift"),
-    "shift.start": Case("/shift/start", method="POST"),
-    "shift.mark_read": Case(_c("/shift/read/{client}"), CONCERNED, "POST",
+    "journal.shift": Case("/shift"),
+    "journal.start_shift": Case("/shift/start", method="POST"),
+    "journal.mark_read": Case(_c("/shift/read/{client}"), CONCERNED, "POST",
                             lambda w: {"through": w.objects["entry"]}),
-    "audit.access_log": Case("/journal/log", MANAGERS, denied=403),
+    "journal.access_log": Case("/journal/log", MANAGERS, denied=403),
 }

@@ -4,7 +4,7 @@ Everyone else is told the pages do not exist (404)."""
 
 from __future__ import annotations
 
-from models.journal import local_today
+from models.core.clock import local_today
 from tests.access_cases import Case
 
 MANAGER_A = frozenset({"manager_a"})

@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from models.db import new_session
+from models.core.db import new_session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

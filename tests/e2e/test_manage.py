@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from models.access import Unit
 from models.catalogue import Activity
-from models.db import new_session
+from models.core.db import new_session
 from models.tally import Tally
 from tests.e2e.conftest import PHONE, axe_violations, login, shot
 

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.catalogue import Activity
-from models.db import new_session
+from models.core.db import new_session
 from models.tally import TallyValue
 from tests.e2e.conftest import SHOTS, axe_violations, login
 from tests.notes_helpers import random_letters

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from models.access import User
-from models.db import move_clock, new_session, reset_clock
-from models.sessions import UserSession
+from models.access.sessions import UserSession
+from models.core.db import move_clock, new_session, reset_clock
 from tests.e2e.conftest import axe_violations, login, shot, wait_until
 from tests.e2e.test_tally import activity_id, rows, wait_for_rows
 

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.catalogue import Activity
-from models.db import new_session
+from models.core.db import new_session
 from models.tally import Tally, values_of
 from tests.e2e.conftest import SHOTS, axe_violations, login, shot, wait_until
 

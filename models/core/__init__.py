@@ -1,0 +1,1 @@
+"""What every room stands on: the database session, domain errors, input parsers."""

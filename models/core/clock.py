@@ -1,0 +1,27 @@
+"""One clock and one time zone for the whole app: what "today" and "midnight" mean here.
+
+Stored times are UTC; days are the municipality's local days (NARA_TIMEZONE, default
+Europe/Stockholm), read once, here.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from models.core.db import utcnow
+
+LOCAL_TZ = ZoneInfo(os.environ.get("NARA_TIMEZONE", "Europe/Stockholm"))
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(LOCAL_TZ).date()
+
+
+def local_day(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)

@@ -1,0 +1,35 @@
+"""Pinnstatistik (seed 001): recording a tally exactly once, corrections, reading tallies."""
+
+from __future__ import annotations
+
+from models.tally import rules  # noqa: E402,F401  (registers the room's access rules)
+from models.tally.read import (  # noqa: F401
+    TallyView,
+    activity_threads,
+    form_pairs,
+    last_values,
+    recent_tallies,
+    replacement_of,
+    summary,
+    values_of,
+    views_of,
+)
+from models.tally.record import (  # noqa: F401
+    BACKDATE_DAYS,
+    CLOCK_SKEW,
+    UNDO_GRACE_SECONDS,
+    UNDO_SECONDS,
+    Tally,
+    TallyValue,
+    VoidReason,
+    as_uuid,
+    by_uuid,
+    can_undo,
+    check_occurred_at,
+    correct_tally,
+    parse_form,
+    record_tally,
+    undo_tally,
+    validate,
+    void_tally,
+)

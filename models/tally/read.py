@@ -1,0 +1,198 @@
+"""Reading tallies: their values, summaries, the activity thread and its inbox row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from models.access import Role, User, unit_ids
+from models.access.inbox import Thread, thread_provider
+from models.catalogue import (
+    Activity,
+    FieldSetSpec,
+    Kind,
+    spec_of,
+)
+from models.core.db import utcnow
+from models.tally.record import UNDO_SECONDS, Tally, TallyValue
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
+    """{tally_id: values} in the shape `validate` takes, for bubbles and 'same again'."""
+    tallies = list(tallies)
+    if not tallies:
+        return {}
+    specs = {t.field_set_id: spec_of(session, t.field_set_id) for t in tallies}
+    kinds = {(fs_id, f.key): f.kind for fs_id, s in specs.items() for f in s.fields}
+    known = session.info.get("nara_tally_values", {})
+    if all(t.id in known for t in tallies):  # just recorded in this session
+        return {t.id: known[t.id] for t in tallies}
+    out: dict[int, dict] = {t.id: {} for t in tallies}
+    field_sets = {t.id: t.field_set_id for t in tallies}
+    rows = session.exec(select(TallyValue).where(TallyValue.tally_id.in_(list(out))))
+    for v in rows:
+        kind = kinds.get((field_sets[v.tally_id], v.field_key))
+        target = out[v.tally_id]
+        if kind == Kind.multi:
+            target.setdefault(v.field_key, []).append(v.choice)
+        elif kind == Kind.split:
+            target.setdefault(v.field_key, {})[v.choice] = v.count
+        elif kind == Kind.count:
+            target[v.field_key] = v.count
+        else:
+            target[v.field_key] = v.choice
+    return out
+
+
+def summary(spec: FieldSetSpec, values: dict, locale: str = "sv") -> list[str]:
+    """Short human lines for a bubble: 'Kvinna', '25–29 år', 'Antal samtal: 2', and the
+    unit-editable lists with their name: 'Problematik: Skola', 'Väg in: Skola'."""
+    lines = []
+    for f in spec.fields:
+        value = values.get(f.key)
+        if value in (None, [], {}):
+            continue
+        if f.kind in (Kind.choice, Kind.age):
+            option = f.option(value)
+            text = option.text(locale) if option else value
+            if f.kind == Kind.age and (value[:1].isdigit() or value == "u18"):
+                text = str(_l("%(age)s years", age=text))
+            if f.editable:  # "Skola" alone could be a problem area or a route in
+                text = f"{f.text(locale)}: {text}"
+            lines.append(text)
+        elif f.kind == Kind.multi:
+            labels = [(f.option(c).text(locale) if f.option(c) else c) for c in value]
+            lines.append(f"{f.text(locale)}: {', '.join(labels)}")
+        elif f.kind == Kind.count:
+            lines.append(f"{f.text(locale)}: {value}")
+        elif f.kind == Kind.split:
+            parts = [f"{(f.option(c).text(locale) if f.option(c) else c)} {n}"
+                     for c, n in value.items()]
+            lines.append(f"{f.text(locale)}: {', '.join(parts)}")
+    return lines
+
+
+@dataclass
+class TallyView:
+    """What a bubble shows: the tally, its field set and its values."""
+
+    tally: Tally
+    spec: FieldSetSpec
+    values: dict
+    _lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def lines(self, locale: str = "sv") -> list[str]:
+        """The bubble's lines (worked out once per language: a saved bubble and its
+        'same again' button show the same ones)."""
+        if locale not in self._lines:
+            self._lines[locale] = summary(self.spec, self.values, locale)
+        return self._lines[locale]
+
+    @property
+    def undo_until(self) -> datetime:
+        return self.tally.created_at + timedelta(seconds=UNDO_SECONDS)
+
+    @property
+    def undo_seconds_left(self) -> int:
+        return max(0, min(UNDO_SECONDS, round((self.undo_until - utcnow()).total_seconds())))
+
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """The values as form fields (the inverse of parse_form), for 'same again'."""
+        return form_pairs(self.spec, self.values)
+
+    @staticmethod
+    def fresh_uuid() -> str:
+        return str(uuid.uuid4())
+
+
+def form_pairs(spec: FieldSetSpec, values: dict) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for f in spec.fields:
+        value = values.get(f.key)
+        if value is None:
+            continue
+        if f.kind == Kind.split:
+            pairs.extend((f"{f.key}.{code}", str(n)) for code, n in value.items())
+        elif f.kind == Kind.multi:
+            pairs.extend((f.key, str(code)) for code in value)
+        else:
+            pairs.append((f.key, str(value)))
+    return pairs
+
+
+def views_of(session: Session, tallies: list[Tally]) -> list[TallyView]:
+    values = values_of(session, tallies)
+    return [TallyView(t, spec_of(session, t.field_set_id), values.get(t.id, {}))
+            for t in tallies]
+
+
+def recent_tallies(session: Session, user: User, activity: Activity,
+                   limit: int = 30) -> list[TallyView]:
+    """The user's own latest tallies for the activity, oldest first (chat order)."""
+    tallies = session.exec(
+        select(Tally).where(Tally.user_id == user.id, Tally.activity_id == activity.id)
+        .order_by(Tally.created_at.desc(), Tally.id.desc()).limit(limit)
+    ).all()
+    return views_of(session, list(reversed(tallies)))
+
+
+def last_values(session: Session, user: User, activity: Activity) -> TallyView | None:
+    """The user's last live combination for the activity ('same again'), if any."""
+    tally = session.exec(
+        select(Tally).where(Tally.user_id == user.id, Tally.activity_id == activity.id,
+                            Tally.voided_at == None)  # noqa: E711
+        .order_by(Tally.created_at.desc(), Tally.id.desc()).limit(1)
+    ).first()
+    return views_of(session, [tally])[0] if tally else None
+
+
+def replacement_of(session: Session, tally: Tally) -> Tally | None:
+    return session.exec(select(Tally).where(Tally.corrects_id == tally.id)).first()
+
+
+# --- inbox ------------------------------------------------------------------------------
+
+
+@thread_provider
+def activity_threads(session: Session, user: User) -> list[Thread]:
+    """Staff see their units' activities as threads (managers read statistics instead)."""
+    if user.role != Role.staff or not unit_ids(session, user):
+        return []
+    from models.catalogue import Level, activities_of_user
+
+    activities = activities_of_user(session, user)
+    since = utcnow() - timedelta(hours=24)
+    stats = {
+        row[0]: (row[1], row[2]) for row in session.exec(
+            select(Tally.activity_id, func.max(Tally.created_at),
+                   func.sum(case((Tally.created_at >= since, 1), else_=0)))
+            .where(Tally.user_id == user.id, Tally.voided_at == None)  # noqa: E711
+            .group_by(Tally.activity_id)
+        )
+    }
+    threads = []
+    for activity in activities:
+        last, today = stats.get(activity.id, (None, 0))
+        badge, kind, line = "", "activity", activity.target_group
+        if activity.level == Level.exempt:
+            badge, kind = str(_l("Exempt")), "exempt"
+        elif activity.level == Level.case_system:
+            badge, kind = str(_l("Case system")), "exempt"
+        elif today:
+            line = ngettext("%(num)d logged in the last 24 hours",
+                            "%(num)d logged in the last 24 hours", int(today))
+        threads.append(Thread(
+            key=f"activity:{activity.id}", title=activity.name, endpoint="tally.activity",
+            values={"activity_id": activity.id}, last_line=line, time=last, kind=kind,
+            badge=badge,
+        ))
+    return threads

@@ -1,0 +1,179 @@
+"""What every journal view shares: open a client through the access rules with its
+access-log row, form errors, the composer's context, and fast local times for bubbles.
+
+Every read or write of a client's data appends an access-log row *before* anything is
+rendered; if that row cannot be written the request fails (500) and shows no client data.
+Denied attempts by signed-in users are logged too, then answered 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask import abort, g, url_for
+from flask_babel import format_date, get_locale, get_timezone
+from flask_babel import gettext as _
+
+from models import access
+from models.core.db import get_by_id
+from models.core.errors import AccessDenied, DomainError, ValidationErrors
+from models.core.parse import parse_id
+from models.journal import tables as j
+from models.journal.entries import EntryView
+from models.journal.people import needs_consent, open_assignments
+from models.journal.plans import plan_summaries
+from models.journal.shift import phrases_for
+from views import db, user
+from views.auth.routes import draft_key
+
+LABELS = {
+    "kinds": j.ASSIGNMENT_KINDS, "life_areas": j.LIFE_AREAS, "categories": j.CATEGORIES,
+    "topics": j.TOPICS, "closing_reasons": j.CLOSING_REASONS, "consent_forms": j.CONSENT_FORMS,
+    "when_choices": j.WHEN_CHOICES, "composer_categories": j.COMPOSER_CATEGORIES,
+}
+
+
+def open_client(client_id: int, action: str, log_action: str, commit: bool = True) -> j.Client:
+    """Load the client, authorise `action`, append the access-log row.
+
+    Reads commit the row at once; writes pass commit=False so the row and the change are
+    committed together (a refused write still commits its row)."""
+    session, me = db(), user()
+    client = get_by_id(session, j.Client, client_id)
+    if client is None:
+        abort(404)
+    try:
+        access.ensure(session, me, action, client)
+    except AccessDenied as denied:
+        j.log_client_access(session, me, client.id, log_action, "denied", g.get("request_id"))
+        session.commit()
+        abort(404 if denied.hide else 403)
+    j.log_client_access(session, me, client.id, log_action, "granted", g.get("request_id"))
+    if commit:
+        session.commit()
+    return client
+
+
+def field_errors(error: DomainError) -> dict:
+    if isinstance(error, ValidationErrors):
+        return dict(error.errors)
+    return {error.field or "form": str(error)}
+
+
+def as_int(value) -> int | None:
+    """An id from a form or query value; None when it is not one (models/parse.py)."""
+    return parse_id(value)
+
+
+class Clock:
+    """Local times for hundreds of bubbles without a Babel call per bubble."""
+
+    def __init__(self):
+        self.tz = get_timezone()
+        self.today = datetime.now(self.tz).date()
+        self._days: dict = {}
+
+    def day(self, dt: datetime) -> str:
+        local = dt.astimezone(self.tz).date()
+        if local not in self._days:
+            if local == self.today:
+                self._days[local] = _("Today")
+            elif local.year == self.today.year:
+                self._days[local] = format_date(local, "d MMM")
+            else:
+                self._days[local] = format_date(local, "d MMM yyyy")
+        return self._days[local]
+
+    def stamp(self, dt: datetime) -> str:
+        local = dt.astimezone(self.tz)
+        if local.date() == self.today:
+            return f"{local:%H:%M}"
+        return f"{self.day(dt)} {local:%H:%M}"
+
+
+def composer_context(client: j.Client, errors: dict | None = None, form=None,
+                     saved: bool = False) -> dict:
+    """What the thread's top (plan summary) and the composer need."""
+    session = db()
+    assignments = open_assignments(session, client)
+    blocked = {a.id for a in assignments if needs_consent(session, a)}
+    return dict(
+        client=client, assignments=assignments, summaries=plan_summaries(session, assignments),
+        phrases=phrases_for(session, client.unit_id), consent_blocked=blocked,
+        errors=errors or {}, form=form or {}, saved=saved, client_uuid=str(uuid.uuid4()),
+        draft_key=draft_key(), **bubble_context(),
+    )
+
+
+class Translated(dict):
+    """A vocabulary translated on first use and remembered for the request: 500 bubbles
+    look up a handful of labels thousands of times."""
+
+    def __init__(self, source: dict):
+        super().__init__()
+        self.source = source
+
+    def __missing__(self, key):
+        value = self.source[key]
+        value = Translated(value) if isinstance(value, dict) else str(value)
+        self[key] = value
+        return value
+
+    def __contains__(self, key) -> bool:
+        return key in self.source
+
+    def __iter__(self):
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def get(self, key, default=None):
+        return self[key] if key in self.source else default
+
+    def keys(self):
+        return list(self.source)
+
+    def items(self):
+        return [(key, self[key]) for key in self.source]
+
+
+_BY_LOCALE: dict[str, dict] = {}  # translations are fixed per locale: keep them per process
+
+
+def labels() -> dict:
+    locale = str(get_locale())
+    if locale not in _BY_LOCALE:
+        _BY_LOCALE[locale] = {name: Translated(v) if isinstance(v, dict) else v
+                              for name, v in LABELS.items()}
+    return _BY_LOCALE[locale]
+
+
+def _bubble_texts() -> dict:
+    key = f"texts:{get_locale()}"
+    if key not in _BY_LOCALE:
+        _BY_LOCALE[key] = {
+            "happened": _("happened"), "written": _("written"), "read_by": _("read by"),
+            "goal": _("Goal"), "corrects": _("Corrects"), "about": _("About"),
+            "note_written": _("the note written %(time)s", time="{time}"),
+            "health": _("Goes to the care plan (HSL record)"), "corrected": _("Corrected"),
+            "see_correction": _("see the correction"), "disagrees": _("The person disagrees"),
+            "see_note": _("see the note"),
+            "details": _("Details of the note written %(time)s", time="{time}")}
+    return _BY_LOCALE[key]
+
+
+def bubble_context() -> dict:
+    """Everything _entry.html needs, computed once for hundreds of bubbles."""
+    pattern = url_for("journal.entry", client_id=111111111, entry_id=222222222)
+
+    def entry_href(entry) -> str:
+        return pattern.replace("111111111", str(entry.client_id)).replace(
+            "222222222", str(entry.id))
+
+    return dict(me=user(), clock=Clock(), t=_bubble_texts(), entry_href=entry_href, **labels())
+
+
+def entry_context(client: j.Client, views: list[EntryView]) -> dict:
+    return dict(client=client, entries=views, **bubble_context())

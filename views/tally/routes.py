@@ -1,0 +1,243 @@
+"""Pinnstatistik: an activity thread with its tallies as bubbles and a composer of chips.
+
+The composer posts through static/js/outbox.js (IndexedDB first, then the network, so a
+tally survives a dead connection); without JavaScript it is an ordinary form. The
+outbox's request carries `X-Nara-Outbox: 1` and gets the saved bubble back; a retry of
+the same client_uuid gets the stored tally again (200) instead of a second row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import get_locale, to_user_timezone, to_utc
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from sqlmodel import col, select
+
+from models import tally as tally_model
+from models.access import Role, Unit, authorize
+from models.access.inbox import mark_read
+from models.catalogue import (
+    Activity,
+    activities_of_user,
+    current_field_set,
+    responsible_units_of,
+    spec_of,
+    units_of_activity,
+)
+from models.core import parse
+from models.core.db import utcnow
+from models.core.errors import DomainError, ValidationErrors
+from models.tally import Tally
+from views import db, load_or_404, public, render, request, signed_in, user
+
+bp = Blueprint("tally", __name__)
+
+
+def locale() -> str:
+    return str(get_locale() or "sv")
+
+
+def from_outbox() -> bool:
+    return request.headers.get("X-Nara-Outbox") == "1"
+
+
+def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
+                     action: str | None = None, offline: bool = False, when=None,
+                     outbox: bool = True) -> dict:
+    """Everything the composer template needs for one activity."""
+    units = responsible_units_of(db(), user(), activity) if activity.loggable else []
+    if unit_id is None and units:
+        unit_id = units[0]
+    fs = current_field_set(db(), activity, unit_id)
+    today = to_user_timezone(utcnow()).date()
+    return {
+        "today": today.isoformat(), "outbox": outbox,
+        "earliest": (today - timedelta(days=tally_model.BACKDATE_DAYS)).isoformat(),
+        "activity": activity, "spec": spec_of(db(), fs.id) if fs else None,
+        "values": values or {}, "errors": errors or {}, "units": _unit_choices(units),
+        "unit_id": unit_id, "locale": locale(), "offline": offline, "when": when or {},
+        "action": action or url_for("tally.save", activity_id=activity.id),
+        "client_uuid": str(uuid.uuid4()), "backdate_days": tally_model.BACKDATE_DAYS,
+    }
+
+
+def _unit_choices(unit_ids: list[int]):
+    """The units to choose between (only when there is a choice), in one query."""
+    if len(unit_ids) < 2:
+        return []
+    return list(db().exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
+
+
+NOON = time(12, 0)  # an earlier day without a time
+
+
+def parse_when(form) -> datetime | None:
+    """The event time: the 'earlier' date/time fields (local), else the client's ISO time."""
+    day, time = form.get("day", "").strip(), form.get("time", "").strip()
+    try:
+        if day or time:
+            now = to_user_timezone(utcnow())
+            date_part = parse.parse_day(day, "occurred_at") if day else now.date()
+            if time:
+                time_part = parse.parse_time(time, "occurred_at")
+            elif date_part == now.date():
+                time_part = now.time().replace(second=0, microsecond=0)
+            else:
+                time_part = NOON
+            return to_utc(datetime.combine(date_part, time_part)).replace(tzinfo=UTC)
+        iso = form.get("occurred_at", "").strip()
+        if iso:
+            parsed = parse.parse_moment(iso, "occurred_at")
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except DomainError:
+        raise ValidationErrors({"occurred_at": _l("Enter a date and a time.")}) from None
+    return None
+
+
+def values_from(form, activity: Activity, unit_id) -> dict:
+    fs = current_field_set(db(), activity, unit_id)
+    return tally_model.parse_form(spec_of(db(), fs.id), form.getlist) if fs else {}
+
+
+def _unit_from(form, activity: Activity) -> int | None:
+    raw = form.get("unit", "")
+    if raw.strip():
+        return parse.parse_id(raw) or -1  # not an id: no unit of theirs, a field error
+    units = responsible_units_of(db(), user(), activity)
+    return units[0] if len(units) == 1 else None
+
+
+def page_context(activity: Activity, **composer) -> dict:
+    me = user()
+    again = tally_model.last_values(db(), me, activity) if activity.loggable else None
+    return dict(
+        composer_context(activity, **composer),
+        tallies=tally_model.recent_tallies(db(), me, activity) if activity.loggable else [],
+        again=again, managed_units=_managed_units(activity),
+    )
+
+
+def _managed_units(activity: Activity) -> list:
+    """The activity's units whose lists this person may change (the policy decides)."""
+    if user().role != Role.manager:
+        return []
+    return [u for u in units_of_activity(db(), activity.id)
+            if authorize(db(), user(), "unit.manage", u)]
+
+
+@bp.route("/activities/<id:activity_id>")
+@signed_in("tally.use")
+def activity(activity_id: int):
+    """An activity thread: own recent tallies and the composer ('again' loads the last)."""
+    act = load_or_404(Activity, activity_id, "tally.activity")
+    mark_read(db(), user(), f"activity:{act.id}")
+    db().commit()
+    ctx = page_context(act)
+    if request.args.get("again") and ctx["again"] is not None:
+        ctx["values"] = ctx["again"].values
+    return render("tally/activity.html", None, **ctx)
+
+
+@bp.route("/activities/<id:activity_id>/tallies", methods=["POST"])
+@signed_in("tally.use")
+def save(activity_id: int):
+    """Store one tally (exactly once per client_uuid); 422 re-renders the composer."""
+    act = load_or_404(Activity, activity_id, "tally.activity")
+    form = request.form
+    unit_id = _unit_from(form, act)
+    values = values_from(form, act, unit_id)
+    try:
+        when = parse_when(form)
+        saved, created = tally_model.record_tally(
+            db(), user(), act, values, form.get("client_uuid"), when, unit=unit_id)
+        db().commit()
+    except ValidationErrors as invalid:
+        db().rollback()
+        return _invalid(act, values, invalid.errors, unit_id, form)
+    if from_outbox():
+        view = tally_model.views_of(db(), [saved])[0]
+        again = view if created else tally_model.last_values(db(), user(), act)
+        body = render_template("tally/_saved.html", view=view, activity=act, again=again,
+                               locale=locale())
+        return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
+    return redirect(url_for("tally.activity", activity_id=act.id) + f"#tally-{saved.id}", 303)
+
+
+def _invalid(act: Activity, values: dict, errors: dict, unit_id, form):
+    when = {"day": form.get("day", ""), "time": form.get("time", "")}
+    if from_outbox():
+        ctx = composer_context(act, values, errors, unit_id, when=when)
+        ctx["client_uuid"] = form.get("client_uuid") or ctx["client_uuid"]
+        return render_template("tally/_composer.html", **ctx), 422
+    return render("tally/activity.html", None,
+                  **page_context(act, values=values, errors=errors, unit_id=unit_id,
+                                 when=when)), 422
+
+
+@bp.route("/tallies/<id:tally_id>/undo", methods=["POST"])
+@signed_in("tally.use")
+def undo(tally_id: int):
+    """Take a tally back within seconds of saving it; the bubble shows it as undone."""
+    saved = load_or_404(Tally, tally_id, "tally.own")
+    tally_model.undo_tally(db(), user(), saved)
+    db().commit()
+    if request.htmx:
+        view = tally_model.views_of(db(), [saved])[0]
+        return render_template("tally/_bubble.html", view=view, locale=locale())
+    return redirect(url_for("tally.activity", activity_id=saved.activity_id), 303)
+
+
+@bp.route("/tallies/<id:tally_id>/correct", methods=["GET", "POST"])
+@signed_in("tally.use")
+def correct(tally_id: int):
+    """Correct a tally: it is voided and replaced; both stay in the history."""
+    original = load_or_404(Tally, tally_id, "tally.own")
+    act = db().get(Activity, original.activity_id)
+    view = tally_model.views_of(db(), [original])[0]
+    action = url_for("tally.correct", tally_id=original.id)
+    if request.method == "GET":
+        return render("tally/correct.html", None, original=view, **composer_context(
+            act, view.values, unit_id=original.unit_id, action=action, outbox=False))
+    values = values_from(request.form, act, original.unit_id)
+    try:
+        when = parse_when(request.form)
+        tally_model.correct_tally(db(), user(), original, values,
+                                  request.form.get("client_uuid"), when)
+        db().commit()
+    except ValidationErrors as invalid:
+        db().rollback()
+        ctx = composer_context(act, values, invalid.errors, original.unit_id, action=action,
+                               outbox=False)
+        return render("tally/correct.html", None, original=view, **ctx), 422
+    return redirect(url_for("tally.activity", activity_id=act.id), 303)
+
+
+@bp.route("/tally/catalogue.json")
+@signed_in("tally.use")
+def catalogue():
+    """The user's activities with their composers, for the offline shell (no personal data)."""
+    items = []
+    for act in activities_of_user(db(), user()):
+        ctx = composer_context(act, offline=True)
+        items.append({
+            "id": act.id, "name": act.name, "subtitle": act.target_group,
+            "url": url_for("tally.activity", activity_id=act.id),
+            "html": render_template("tally/_panel.html", **ctx),
+        })
+    response = current_app.json.response(
+        {"user": user().id, "csrf": generate_csrf(), "activities": items})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/tally/shell")
+@public
+def shell():
+    """The activity page without data: the service worker serves it offline."""
+    return render("tally/shell.html", None, shell_only=True)
+
+
