@@ -209,7 +209,7 @@ def test_someone_elses_submission_id_is_not_answered_with_their_tally(client, ap
     other = people.login(member_of(people, db, "faltare-allvarssamtal", "colleague"),
                          app.test_client())
     response = other.post(f"/activities/{a.id}/tallies", data=data, headers=OUTBOX)
-    assert response.status_code == 400 and "X-Nara-Tally" not in response.headers
+    assert response.status_code == 422 and "X-Nara-Tally" not in response.headers
     assert count(db) == 1
 
 

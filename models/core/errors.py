@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import LazyString
+from flask_babel import LazyString, lazy_gettext
 
 
 class DomainError(Exception):
@@ -30,6 +30,17 @@ class ValidationErrors(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class SubmissionReused(ValidationErrors):
+    """A retry's id (client UUID) names an entry stored with other values: refused with 422,
+    and the stored entry stays as it is (the IETF Idempotency-Key draft's "key reused with a
+    different payload"). `field` is where the form shows the message."""
+
+    def __init__(self, field: str = "client_uuid"):
+        super().__init__({field: lazy_gettext(
+            "This submission id was already used for a different entry, so this one was not "
+            "saved.")})
 
 
 class AccessDenied(Exception):

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from models.access import User
 from models.core.clock import LOCAL_TZ
 from models.core.db import get_by_id, utcnow
-from models.core.errors import DomainError, ValidationErrors
+from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import CONTROL_MESSAGE, has_control, parse_id
 from models.journal.people import assignments_of, client_assignment, needs_consent
 from models.journal.tables import (
@@ -99,14 +99,16 @@ def add_entry(session: Session, author: User, client: Client, assignment_id, cat
               when: str | None = None, when_other: str | None = None,
               now: datetime | None = None) -> tuple[JournalEntry, bool]:
     """Write a note from the composer. Returns (entry, created); the same client UUID twice
-    returns the first entry (an offline retry never duplicates). The time is `occurred_at`,
-    or the composer's `when` chip (and `when_other` for "other"), else now."""
+    returns the first entry (an offline retry never duplicates), and SubmissionReused when
+    that entry says something else. The time is `occurred_at`, or the composer's `when`
+    chip (and `when_other` for "other"), else now."""
     now = now or utcnow()
     client_uuid = normalise_uuid(client_uuid)
     existing = entry_by_uuid(session, client_uuid)
     if existing is not None:
-        if existing.author_id != author.id or existing.client_id != client.id:
-            raise DomainError(_l("The note's identifier is damaged; reload the page."), "text")
+        if not _same_entry(existing, author, client, assignment_id, category, text, topic,
+                           goal_id):
+            raise SubmissionReused("form")
         return existing, False
     errors: dict = {}
     try:
@@ -126,6 +128,18 @@ def add_entry(session: Session, author: User, client: Client, assignment_id, cat
     entry = _insert_entry(session, author, assignment, category, text.strip(), occurred_at, now,
                           topic=topic, goal_id=goal_id, client_uuid=client_uuid)
     return entry, True
+
+
+def _same_entry(entry: JournalEntry, author: User, client: Client, assignment_id,
+                category: str, text: str, topic: str | None, goal_id: int | None) -> bool:
+    """Is a retry the stored entry? Its author, client, assignment, kind, text, topic and
+    goal. The time is not compared: "now" on the composer is a minute later on a retry."""
+    if topic not in TOPICS.get(category, {}):
+        topic = None  # as add_entry stores it
+    return (entry.author_id == author.id and entry.client_id == client.id
+            and entry.assignment_id == parse_id(assignment_id) and entry.category == category
+            and entry.text == (text or "").strip() and entry.topic == topic
+            and entry.goal_id == goal_id)
 
 
 def _refer(session: Session, author: User, original: JournalEntry, category: str, text: str,

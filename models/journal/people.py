@@ -39,6 +39,29 @@ from models.journal.tables import (
     record_text,
 )
 
+# Sanity bounds (issue 12): no client was born more than OLDEST_YEARS ago, and no consent
+# or assignment date lies before the person's birth or more than YEARS_AHEAD years ahead.
+OLDEST_YEARS = 125  # the oldest person ever verified lived to 122
+YEARS_AHEAD = 3  # a consent is given for a year or two; an insats is decided months ahead
+
+
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _check_day(day: date | None, field: str, born: date | None, errors: dict,
+               today: date | None = None) -> None:
+    """A consent's or an assignment's date within its sanity bounds, else a field error."""
+    if day is None or field in errors:
+        return
+    if born is not None and day < born:
+        errors[field] = _l("That date is before the person was born.")
+    elif day > _years_from(today or local_today(), YEARS_AHEAD):
+        errors[field] = _l("That date is more than %(years)d years ahead.", years=YEARS_AHEAD)
+
 
 def create_client(session: Session, unit: Unit, name: str, personal_number: str,
                   reserve_number: bool = False, phone: str = "", address: str = "") -> Client:
@@ -49,6 +72,10 @@ def create_client(session: Session, unit: Unit, name: str, personal_number: str,
     number = born = None
     try:
         number, born = parse_personal_number(personal_number)
+        if born < _years_from(local_today(), -OLDEST_YEARS):
+            errors["personal_number"] = _l(
+                "The number says the person was born more than %(years)d years ago.",
+                years=OLDEST_YEARS)
     except DomainError as error:
         errors["personal_number"] = error.message
     if number and session.exec(select(Client).where(
@@ -68,6 +95,8 @@ def open_assignment(session: Session, client: Client, kind: str, title: str,
                     started_on: date | None, decided_on: date | None = None) -> Assignment:
     errors: dict = {}
     title = _assignment_errors(kind, title, started_on, decided_on, errors)
+    _check_day(started_on, "started_on", client.born_on, errors)
+    _check_day(decided_on, "decided_on", client.born_on, errors)
     if errors:
         raise ValidationErrors(errors)
     assignment = Assignment(client_id=client.id, kind=kind, title=title,
@@ -92,6 +121,12 @@ def open_file(session: Session, unit: Unit, name: str, personal_number: str,
     except DomainError as error:
         errors["decided_on"] = error.message
     _assignment_errors(kind, title, started or date.today(), decided, errors)
+    try:
+        born = parse_personal_number(personal_number)[1]
+    except DomainError:
+        born = None  # create_client says what is wrong with the number
+    _check_day(started, "started_on", born, errors)
+    _check_day(decided, "decided_on", born, errors)
     try:
         client = create_client(session, unit, name, personal_number, reserve_number, phone,
                                address)
@@ -336,6 +371,7 @@ def record_consent(session: Session, author: User, client: Client, assignment: A
         given_on = parse_day(data.given_on, "given_on")
         if given_on > today:
             errors["given_on"] = _l("A consent cannot be given in the future.")
+        _check_day(given_on, "given_on", client.born_on, errors, today)
     except DomainError as error:
         errors["given_on"] = error.message
     try:
@@ -344,6 +380,7 @@ def record_consent(session: Session, author: User, client: Client, assignment: A
             errors["valid_until"] = _l("The end date has already passed.")
         elif given_on and valid_until < given_on:
             errors["valid_until"] = _l("The end date comes before the date it was given.")
+        _check_day(valid_until, "valid_until", client.born_on, errors, today)
     except DomainError:
         # seed 003: a consent is always limited in time
         errors["valid_until"] = _l("A consent must say until when it is valid.")

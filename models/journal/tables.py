@@ -269,10 +269,10 @@ class QuickPhrase(SQLModel, table=True):
     """A unit's ready-made phrase, inserted into the composer with one tap."""
 
     __tablename__ = "quick_phrase"
+    __table_args__ = {"sqlite_autoincrement": True}  # deleted: ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    __table_args__ = {"sqlite_autoincrement": True}  # deleted: ids never reused
     text: str = Field(max_length=200)
     category: str | None = Field(default=None, max_length=24)
     topic: str | None = Field(default=None, max_length=24)

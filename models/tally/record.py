@@ -26,7 +26,8 @@ Public functions
 - ``record_tally(session, user, activity, values, client_uuid, occurred_at=None,
   unit=None, now=None) -> (Tally, created)``: validate against the field set and store;
   a repeated ``client_uuid`` returns the stored tally with created=False (exactly once,
-  also under concurrent submissions).
+  also under concurrent submissions); raises SubmissionReused when the stored tally has
+  other values, another activity, unit or author (the IETF Idempotency-Key draft's 422).
 - ``undo_tally(session, user, tally, now=None)``: void one's own tally within
   ``UNDO_SECONDS`` of saving it.
 - ``correct_tally(session, user, tally, values, client_uuid, occurred_at=None, now=None)
@@ -61,8 +62,9 @@ from models.catalogue import (
     spec_of,
 )
 from models.core.db import utcnow
-from models.core.errors import DomainError, ValidationErrors
+from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
+from models.tally.read import values_of
 
 UNDO_SECONDS = 10
 UNDO_GRACE_SECONDS = 5  # the network's share: the button shows 10 s, the server allows 15
@@ -313,7 +315,7 @@ def record_tally(
     if not activity.loggable:
         existing = by_uuid(session, client_uuid)
         if existing is not None:
-            return _replayed(existing, user), False
+            return _replayed(session, existing, user, activity, values, unit, corrects), False
         raise DomainError(_l("This activity is not documented as tallies."))
     now = now or utcnow()
     unit_id = corrects.unit_id if corrects is not None else _resolve_unit(
@@ -321,7 +323,7 @@ def record_tally(
     field_set = current_field_set(session, activity, unit_id)
     spec = spec_of(session, field_set.id)
     errors: dict = {}
-    clean: dict = {}
+    clean: dict | None = None
     try:
         clean, rows = validate(spec, values, activity)
     except ValidationErrors as invalid:
@@ -338,7 +340,8 @@ def record_tally(
         # has changed since: only then is the check worth a query.
         existing = by_uuid(session, client_uuid)
         if existing is not None:
-            return _replayed(existing, user), False
+            return _replayed(session, existing, user, activity, clean or values, unit_id,
+                             corrects), False
         raise ValidationErrors(errors)
     row = {
         "client_uuid": client_uuid, "activity_id": activity.id, "unit_id": unit_id,
@@ -358,7 +361,7 @@ def record_tally(
         existing = by_uuid(session, client_uuid)
         if existing is None:
             raise DomainError(_l("This entry has already been corrected."))
-        return _replayed(existing, user), False
+        return _replayed(session, existing, user, activity, clean, unit_id, corrects), False
     for value in value_rows:
         value["tally_id"] = tally_id
     session.execute(_INSERT_VALUES, value_rows)
@@ -369,11 +372,36 @@ def record_tally(
     return tally, True
 
 
-def _replayed(existing: Tally, user: User) -> Tally:
-    """A repeated submission is answered with the stored tally, but only to its author."""
-    if existing.user_id != user.id:
-        raise DomainError(_l("This submission id is already taken."), "client_uuid")
+def _replayed(session: Session, existing: Tally, user: User, activity: Activity, values: dict,
+              unit=None, corrects: Tally | None = None) -> Tally:
+    """A repeated submission is answered with the stored tally — if it is the same one: its
+    author, activity, unit, corrected tally and values. The time is not compared: the
+    server sets it for a tally sent without one, so a retry may come a minute later."""
+    unit_id = getattr(unit, "id", unit)
+    if (existing.user_id != user.id or existing.activity_id != activity.id
+            or (unit_id is not None and parse_id(unit_id) != existing.unit_id)
+            or existing.corrects_id != (corrects.id if corrects is not None else None)
+            or _canonical(values_of(session, [existing])[existing.id]) != _canonical(values)):
+        raise SubmissionReused()
     return existing
+
+
+def _canonical(values: dict) -> dict:
+    """Values as comparable text, whether validated (ints, lists) or as sent (strings):
+    an empty choice, a zero count and a missing field are the same."""
+    out = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, dict):
+            value = {str(k): str(v).strip() for k, v in value.items()
+                     if str(v).strip() not in ("", "0")}
+        elif isinstance(value, list | tuple | set):
+            value = sorted({str(v).strip() for v in value} - {""})
+        else:
+            value = "" if value is None else str(value).strip()
+            value = "" if value == "0" else value
+        if value not in ("", [], {}):
+            out[str(key)] = value
+    return out
 
 
 _INSERT_ONCE: dict[str, Any] = {}
@@ -438,7 +466,8 @@ def correct_tally(
     client_uuid = as_uuid(client_uuid)
     existing = by_uuid(session, client_uuid)
     if existing is not None:
-        return _replayed(existing, user), False
+        activity = session.get(Activity, tally.activity_id)
+        return _replayed(session, existing, user, activity, values, corrects=tally), False
     if tally.user_id != user.id:
         raise DomainError(_l("You can only correct your own entries."))
     if tally.voided:

@@ -412,6 +412,11 @@ async function send(item, token) {
     const html = await response.text();
     if ((response.status === 200 || response.status === 201) &&
         response.headers.get("X-Nara-Tally")) return { kind: "saved", html };
+    // The id was already used for a different tally (the server keeps that one): this
+    // item can never be stored as it is. Kept, marked, and never sent again.
+    if (response.status === 422 && response.headers.get("X-Nara-Outcome") === "reused") {
+      return { kind: "rejected", html };
+    }
     if (response.status === 422) return { kind: "invalid", html };
     if (response.status === 400) return { kind: "csrf", html };
     if ([403, 404, 409, 413].includes(response.status)) return { kind: "rejected", html };
@@ -440,15 +445,13 @@ async function handleInvalid(item, result) {
   const composer = document.getElementById("composer");
   const here = composer && composer.hasAttribute("data-outbox") &&
     String(composer.dataset.activity) === String(item.activity);
-  if (item.live && here && Date.now() - item.created < 60000) {
+  const fresh = result.kind === "invalid" ? fragment(result.html).querySelector("form") : null;
+  if (fresh && item.live && here && Date.now() - item.created < 60000) {
     // The person is still at the composer: give it back with the messages, choices kept.
     await deleteItem(item.uuid);
     document.getElementById(`pending-${item.uuid}`)?.remove();
-    const fresh = fragment(result.html).querySelector("form");
-    if (fresh) {
-      composer.replaceWith(fresh);
-      fresh.querySelector('[aria-invalid="true"]')?.focus();
-    }
+    composer.replaceWith(fresh);
+    fresh.querySelector('[aria-invalid="true"]')?.focus();
     return;
   }
   item.status = "rejected";

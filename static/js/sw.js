@@ -4,7 +4,7 @@
 // Signed out on the phone, not yet on the server (a sign-out made offline, device.js):
 // every navigation first tries to end the session on the server with the stored sign-out
 // capability; until that is confirmed, it gets the "Signed out" page and nothing else.
-const VERSION = "nara-shell-v5";
+const VERSION = "nara-shell-v6";
 const SHELL = [
   "/offline",
   "/signed-out",

@@ -3,7 +3,8 @@
 The composer posts through static/js/outbox.js (IndexedDB first, then the network, so a
 tally survives a dead connection); without JavaScript it is an ordinary form. The
 outbox's request carries `X-Nara-Outbox: 1` and gets the saved bubble back; a retry of
-the same client_uuid gets the stored tally again (200) instead of a second row.
+the same client_uuid gets the stored tally again (200) instead of a second row; with other
+values it is refused (422, X-Nara-Outcome: reused) and the stored one stays.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from models.catalogue import (
 )
 from models.core import parse
 from models.core.db import utcnow
-from models.core.errors import DomainError, ValidationErrors
+from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.tally import Tally
 from views import db, load_or_404, public, render, request, signed_in, user
 
@@ -155,6 +156,12 @@ def save(activity_id: int):
         saved, created = tally_model.record_tally(
             db(), user(), act, values, form.get("client_uuid"), when, unit=unit_id)
         db().commit()
+    except SubmissionReused as reused:
+        db().rollback()
+        if from_outbox():  # the outbox keeps the item, shows this on it, and never resends it
+            return render_template("tally/_reused.html", errors=reused.errors), 422, {
+                "X-Nara-Outcome": "reused"}
+        return _invalid(act, values, reused.errors, unit_id, form)
     except ValidationErrors as invalid:
         db().rollback()
         return _invalid(act, values, invalid.errors, unit_id, form)
