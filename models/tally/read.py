@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,36 +20,11 @@ from models.catalogue import (
     spec_of,
 )
 from models.core.db import utcnow
-from models.tally.record import UNDO_SECONDS, Tally, TallyValue
+from models.tally.record import UNDO_SECONDS, Tally, values_of
 
 # --- reading -----------------------------------------------------------------------------
 
 
-def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
-    """{tally_id: values} in the shape `validate` takes, for bubbles and 'same again'."""
-    tallies = list(tallies)
-    if not tallies:
-        return {}
-    specs = {t.field_set_id: spec_of(session, t.field_set_id) for t in tallies}
-    kinds = {(fs_id, f.key): f.kind for fs_id, s in specs.items() for f in s.fields}
-    known = session.info.get("nara_tally_values", {})
-    if all(t.id in known for t in tallies):  # just recorded in this session
-        return {t.id: known[t.id] for t in tallies}
-    out: dict[int, dict] = {t.id: {} for t in tallies}
-    field_sets = {t.id: t.field_set_id for t in tallies}
-    rows = session.exec(select(TallyValue).where(TallyValue.tally_id.in_(list(out))))
-    for v in rows:
-        kind = kinds.get((field_sets[v.tally_id], v.field_key))
-        target = out[v.tally_id]
-        if kind == Kind.multi:
-            target.setdefault(v.field_key, []).append(v.choice)
-        elif kind == Kind.split:
-            target.setdefault(v.field_key, {})[v.choice] = v.count
-        elif kind == Kind.count:
-            target[v.field_key] = v.count
-        else:
-            target[v.field_key] = v.choice
-    return out
 
 
 def summary(spec: FieldSetSpec, values: dict, locale: str = "sv") -> list[str]:
