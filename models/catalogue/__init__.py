@@ -50,6 +50,7 @@ from models.catalogue.tables import (  # noqa: F401
 )
 from models.catalogue.unit_lists import (  # noqa: F401
     MAX_UNIT_OPTIONS,
+    clean_options,
     editable_lists_of_unit,
     options_from_lines,
     set_unit_options,

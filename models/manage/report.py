@@ -73,6 +73,17 @@ class JournalRow:
     unit: object
     count: Cell
     lag: Lag | None
+    late: Cell | None = None  # written more than 24 h after the event (marked when shared)
+
+
+@dataclass
+class LagRow:
+    """Tallies of one unit: how long after the event they were logged. `lag` is None when
+    shared and too few tallies to say (fewer than SMALL_MAX + 1)."""
+
+    unit: object
+    lag: Lag | None
+    late: Cell | None
 
 
 @dataclass
@@ -84,7 +95,7 @@ class Report:
     previous_total: int
     shared: bool
     grids: list[Grid] = field(default_factory=list)
-    tally_lag: dict[int, Lag] = field(default_factory=dict)
+    tally_lag: list[LagRow] = field(default_factory=list)
     fields: list[FieldInfo] = field(default_factory=list)
     cross: tuple[str, str] | None = None
     series_key: str | None = None
@@ -108,6 +119,11 @@ class Report:
     @property
     def series_choices(self) -> list[FieldInfo]:
         return [f for f in self.fields if f.categorical]
+
+
+def _lag_shown(lag: Lag, shared: bool) -> Lag | None:
+    """A lag says nothing about fewer than SMALL_MAX + 1 items when shared: not shown."""
+    return None if shared and lag.count <= SMALL_MAX else lag
 
 
 def _lone(value: int, shared: bool) -> Cell:
@@ -157,14 +173,18 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
                     tally_total(session, scope, previous), shared)
     heads = [period_label(period, locale), period_label(previous, locale)]
     units = [u.id for u in scope.units]
-    report.tally_lag = lag_by_unit(session, LagSource.tally, units, period, scope.activity_ids)
+    tallies = lag_by_unit(session, LagSource.tally, units, period, scope.activity_ids)
     journal = lag_by_unit(session, LagSource.journal, units, period)
     for unit in scope.units:
+        lag = tallies.get(unit.id)
+        if lag is not None:
+            shown = _lag_shown(lag, shared)
+            report.tally_lag.append(LagRow(unit, shown, shown and _lone(lag.late, shared)))
         lag = journal.get(unit.id)
         if lag is not None:
-            hide = shared and lag.count < 5
-            report.journal.append(JournalRow(unit, _lone(lag.count, shared),
-                                             None if hide else lag))
+            shown = _lag_shown(lag, shared)
+            report.journal.append(JournalRow(unit, _lone(lag.count, shared), shown,
+                                             shown and _lone(lag.late, shared)))
     pin_now = {("total",): report.total_cell.mark}
     pin_before = {("total",): report.previous_total_cell.mark}
     if len(scope.units) > 1:

@@ -6,17 +6,20 @@ from models.tally import rules  # noqa: E402,F401  (registers the room's access 
 from models.tally.read import (  # noqa: F401
     TallyView,
     activity_threads,
+    editable_units,
     form_pairs,
     last_values,
     recent_tallies,
     replacement_of,
     summary,
-    values_of,
+    thread_key,
+    unit_choices,
     views_of,
 )
 from models.tally.record import (  # noqa: F401
     BACKDATE_DAYS,
     CLOCK_SKEW,
+    NOON,
     UNDO_GRACE_SECONDS,
     UNDO_SECONDS,
     Tally,
@@ -27,9 +30,11 @@ from models.tally.record import (  # noqa: F401
     can_undo,
     check_occurred_at,
     correct_tally,
+    occurred_from,
     parse_form,
     record_tally,
     undo_tally,
     validate,
+    values_of,
     void_tally,
 )

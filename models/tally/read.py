@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.access import Role, User, unit_ids
 from models.access.inbox import Thread, thread_provider
+from models.access.people import Unit
+from models.access.policy import authorize
 from models.catalogue import (
     Activity,
     FieldSetSpec,
     Kind,
     spec_of,
 )
+from models.catalogue.specs import units_of_activity
 from models.core.db import utcnow
 from models.tally.record import UNDO_SECONDS, Tally, values_of
 
@@ -165,8 +168,29 @@ def activity_threads(session: Session, user: User) -> list[Thread]:
             line = ngettext("%(num)d logged in the last 24 hours",
                             "%(num)d logged in the last 24 hours", int(today))
         threads.append(Thread(
-            key=f"activity:{activity.id}", title=activity.name, endpoint="tally.activity",
+            key=thread_key(activity.id), title=activity.name, endpoint="tally.activity",
             values={"activity_id": activity.id}, last_line=line, time=last, kind=kind,
             badge=badge,
         ))
     return threads
+
+
+def thread_key(activity_id: int) -> str:
+    """The inbox key of an activity's thread (read markers, unread counts)."""
+    return f"activity:{activity_id}"
+
+
+def unit_choices(session: Session, unit_ids: list[int]) -> list[Unit]:
+    """The units to choose between in the composer (only when there is a choice)."""
+    if len(unit_ids) < 2:
+        return []
+    return list(session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
+
+
+def editable_units(session: Session, user: User, activity: Activity) -> list[Unit]:
+    """The activity's units whose option lists this person may change (the policy
+    decides; only managers can, so nobody else costs a query)."""
+    if user.role != Role.manager:
+        return []
+    return [u for u in units_of_activity(session, activity.id)
+            if authorize(session, user, "unit.manage", u)]

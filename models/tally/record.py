@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -61,6 +61,8 @@ from models.catalogue import (
     responsible_units_of,
     spec_of,
 )
+from models.core import parse
+from models.core.clock import LOCAL_TZ
 from models.core.db import utcnow
 from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
@@ -503,3 +505,30 @@ def values_of(session: Session, tallies: Iterable[Tally]) -> dict[int, dict]:
         else:
             target[v.field_key] = v.choice
     return out
+
+
+NOON = time(12, 0)  # an earlier day without a time
+
+
+def occurred_from(day: str, clock: str, iso: str) -> datetime | None:
+    """When the tallied event happened, from the composer: an earlier day and time (local;
+    today without a time is now, an earlier day without a time is noon), else the phone's
+    ISO time (the outbox pins it when the tally is made). None means now."""
+    day, clock, iso = day.strip(), clock.strip(), iso.strip()
+    try:
+        if day or clock:
+            now = utcnow().astimezone(LOCAL_TZ)
+            date_part = parse.parse_day(day, "occurred_at") if day else now.date()
+            if clock:
+                time_part = parse.parse_time(clock, "occurred_at")
+            elif date_part == now.date():
+                time_part = now.time().replace(second=0, microsecond=0)
+            else:
+                time_part = NOON
+            return datetime.combine(date_part, time_part, tzinfo=LOCAL_TZ).astimezone(UTC)
+        if iso:
+            parsed = parse.parse_moment(iso, "occurred_at")
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except DomainError:
+        raise ValidationErrors({"occurred_at": _l("Enter a date and a time.")}) from None
+    return None

@@ -10,16 +10,13 @@ values it is refused (422, X-Nara-Outcome: reused) and the stored one stays.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
-from flask_babel import get_locale, to_user_timezone, to_utc
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, to_user_timezone
 from flask_wtf.csrf import generate_csrf
-from sqlmodel import col, select
 
 from models import tally as tally_model
-from models.access import Role, Unit, authorize
 from models.access.inbox import mark_read
 from models.catalogue import (
     Activity,
@@ -27,11 +24,10 @@ from models.catalogue import (
     current_field_set,
     responsible_units_of,
     spec_of,
-    units_of_activity,
 )
 from models.core import parse
 from models.core.db import utcnow
-from models.core.errors import DomainError, SubmissionReused, ValidationErrors
+from models.core.errors import SubmissionReused, ValidationErrors
 from models.tally import Tally
 from views import db, load_or_404, public, render, request, signed_in, user
 
@@ -59,44 +55,18 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
         "today": today.isoformat(), "outbox": outbox,
         "earliest": (today - timedelta(days=tally_model.BACKDATE_DAYS)).isoformat(),
         "activity": activity, "spec": spec_of(db(), fs.id) if fs else None,
-        "values": values or {}, "errors": errors or {}, "units": _unit_choices(units),
+        "values": values or {}, "errors": errors or {},
+        "units": tally_model.unit_choices(db(), units),
         "unit_id": unit_id, "locale": locale(), "offline": offline, "when": when or {},
         "action": action or url_for("tally.save", activity_id=activity.id),
         "client_uuid": str(uuid.uuid4()), "backdate_days": tally_model.BACKDATE_DAYS,
     }
 
 
-def _unit_choices(unit_ids: list[int]):
-    """The units to choose between (only when there is a choice), in one query."""
-    if len(unit_ids) < 2:
-        return []
-    return list(db().exec(select(Unit).where(col(Unit.id).in_(unit_ids)).order_by(Unit.id)))
 
 
-NOON = time(12, 0)  # an earlier day without a time
 
 
-def parse_when(form) -> datetime | None:
-    """The event time: the 'earlier' date/time fields (local), else the client's ISO time."""
-    day, time = form.get("day", "").strip(), form.get("time", "").strip()
-    try:
-        if day or time:
-            now = to_user_timezone(utcnow())
-            date_part = parse.parse_day(day, "occurred_at") if day else now.date()
-            if time:
-                time_part = parse.parse_time(time, "occurred_at")
-            elif date_part == now.date():
-                time_part = now.time().replace(second=0, microsecond=0)
-            else:
-                time_part = NOON
-            return to_utc(datetime.combine(date_part, time_part)).replace(tzinfo=UTC)
-        iso = form.get("occurred_at", "").strip()
-        if iso:
-            parsed = parse.parse_moment(iso, "occurred_at")
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except DomainError:
-        raise ValidationErrors({"occurred_at": _l("Enter a date and a time.")}) from None
-    return None
 
 
 def values_from(form, activity: Activity, unit_id) -> dict:
@@ -118,16 +88,10 @@ def page_context(activity: Activity, **composer) -> dict:
     return dict(
         composer_context(activity, **composer),
         tallies=tally_model.recent_tallies(db(), me, activity) if activity.loggable else [],
-        again=again, managed_units=_managed_units(activity),
+        again=again, managed_units=tally_model.editable_units(db(), me, activity),
     )
 
 
-def _managed_units(activity: Activity) -> list:
-    """The activity's units whose lists this person may change (the policy decides)."""
-    if user().role != Role.manager:
-        return []
-    return [u for u in units_of_activity(db(), activity.id)
-            if authorize(db(), user(), "unit.manage", u)]
 
 
 @bp.route("/activities/<id:activity_id>")
@@ -135,7 +99,7 @@ def _managed_units(activity: Activity) -> list:
 def activity(activity_id: int):
     """An activity thread: own recent tallies and the composer ('again' loads the last)."""
     act = load_or_404(Activity, activity_id, "tally.activity")
-    mark_read(db(), user(), f"activity:{act.id}")
+    mark_read(db(), user(), tally_model.thread_key(act.id))
     db().commit()
     ctx = page_context(act)
     if request.args.get("again") and ctx["again"] is not None:
@@ -152,7 +116,8 @@ def save(activity_id: int):
     unit_id = _unit_from(form, act)
     values = values_from(form, act, unit_id)
     try:
-        when = parse_when(form)
+        when = tally_model.occurred_from(form.get("day", ""), form.get("time", ""),
+                                         form.get("occurred_at", ""))
         saved, created = tally_model.record_tally(
             db(), user(), act, values, form.get("client_uuid"), when, unit=unit_id)
         db().commit()
@@ -211,7 +176,8 @@ def correct(tally_id: int):
             act, view.values, unit_id=original.unit_id, action=action, outbox=False))
     values = values_from(request.form, act, original.unit_id)
     try:
-        when = parse_when(request.form)
+        when = tally_model.occurred_from(request.form.get("day", ""), request.form.get("time", ""),
+                                         request.form.get("occurred_at", ""))
         tally_model.correct_tally(db(), user(), original, values,
                                   request.form.get("client_uuid"), when)
         db().commit()
