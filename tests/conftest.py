@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
@@ -196,6 +197,21 @@ class People:
 @pytest.fixture
 def people(db, client) -> People:
     return People(db, client)
+
+
+def soup(response) -> BeautifulSoup:
+    """The response parsed, to assert on the element that matters (STYLE: tests parse)."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def texts(response, selector: str) -> list[str]:
+    """The text of every element matching the CSS selector, whitespace collapsed."""
+    return [text_of(tag) for tag in soup(response).select(selector)]
+
+
+def text_of(tag: Tag) -> str:
+    """An element's text with whitespace collapsed."""
+    return " ".join(tag.get_text(" ").split())
 
 
 def html_text(response) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from models.access import AccessLog
@@ -19,7 +18,7 @@ from models.core.clock import local_today
 from models.journal.entries import add_entry
 from models.journal.people import assign_staff, create_client, open_assignment
 from models.journal.tables import StaffAssignment
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, soup
 from tests.journal_helpers import make_home
 
 # Every route of a client file, as (name, method, path for the client and assignment).
@@ -32,10 +31,6 @@ ROUTES = [
     ("plan", "GET", "/journal/{c}/plan/{a}"),
 ]
 NOTE = {"category": "action", "text": "Besök enligt plan.", "when": "now"}
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 @pytest.fixture

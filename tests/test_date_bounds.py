@@ -7,17 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 
 from models.core.clock import local_today
+from tests.conftest import soup
 from tests.journal_helpers import make_home  # Astrid Test, born 1938-05-15
 
 BEFORE_BIRTH = "Datumet ligger före personens födelse."
 TOO_FAR = "Datumet ligger mer än 3 år fram i tiden."
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def ahead(days: int) -> str:

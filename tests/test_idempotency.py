@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from models.journal.tables import JournalEntry
 from models.tally import Tally, values_of
+from tests.conftest import soup
 from tests.journal_helpers import make_home
 from tests.tally_helpers import CASES, activity, load_catalogue, member_of
 
@@ -19,10 +19,6 @@ OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 REUSED = "Inskickningens id har redan använts för en annan post, så den här sparades inte."
 KEY = "faltare-allvarssamtal"
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def tally_form(values: dict, client_uuid: str) -> dict:

@@ -11,21 +11,16 @@ import json
 from datetime import timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 from flask.sessions import SecureCookieSessionInterface
 from sqlmodel import select
 
 from app import create_app
 from models.access import Membership, User
 from models.access.sessions import UserSession, capability, device_label
-from tests.conftest import PASSWORD, SECRET, CsrfClient
+from tests.conftest import PASSWORD, SECRET, CsrfClient, soup
 
 OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
 TALLY_URL = "/activities/1/tallies"
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def cookie_of(client) -> str:
