@@ -18,8 +18,7 @@ from models.core.clock import local_day
 from models.core.db import utcnow
 from models.core.errors import DomainError
 from models.journal import entries
-from models.journal.people import assignments_of, consents_of, current_staff
-from models.journal.plans import goals_of, plan_versions
+from models.journal.file import whole_file
 from models.journal.shift import attach_readers, read_status
 from models.journal.tables import log_client_access
 from views import db, render, request, signed_in, user, wants_fragment
@@ -173,11 +172,7 @@ def receipts(client_id: int):
 def export(client_id: int):
     """The whole file in reading order: for the person's right to read (seed 002)."""
     client = open_client(client_id, "journal.read", "export")
-    session = db()
-    assignments = assignments_of(session, client)
-    plans = {a.id: [(p, goals_of(session, p)) for p in plan_versions(session, a)]
-             for a in assignments}
-    return render("journal/export.html", client=client, assignments=assignments, plans=plans,
-                  consents=consents_of(session, client), staff=current_staff(session, client),
-                  entries=entries.thread(session, client), clock=Clock(), printed=utcnow(),
-                  **LABELS)
+    file = whole_file(db(), client)
+    return render("journal/export.html", client=client, assignments=file.assignments,
+                  plans=file.plans, consents=file.consents, staff=file.staff,
+                  entries=file.entries, clock=Clock(), printed=utcnow(), **LABELS)
