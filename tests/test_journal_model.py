@@ -214,7 +214,10 @@ def test_an_expired_consent_is_not_valid(people, db):
 
 def test_sol_assignments_are_documented_without_consent(people, db):
     home = make_home(people, consent=False)
-    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Besök gjort.")
+    assert valid_consent(db, home.client, local_today()) is None
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "Besök gjort.")
+    assert [v.entry.id for v in thread(db, home.client)][-1] == entry.id
 
 
 # --- the implementation plan (seed 003, 004) -------------------------------------------

@@ -74,7 +74,8 @@ def test_owner_cannot_have_two_contacts_with_one_pseudonym(world):
 
 def test_a_colleague_may_use_the_same_pseudonym(world):
     _contact(world)
-    notes.open_contact(world.db, world.kia, world.rad, "Blå 7")
+    theirs = notes.open_contact(world.db, world.kia, world.rad, "Blå 7")
+    assert (theirs.owner_id, theirs.pseudonym) == (world.kia.id, "Blå 7")
 
 
 def test_contacts_only_for_activities_with_working_notes(world):
