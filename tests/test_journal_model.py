@@ -391,16 +391,6 @@ def test_entries_cannot_be_updated_or_deleted(people, db):
     assert db.get(JournalEntry, entry.id).text == "Rätt."
 
 
-def test_records_management_may_destroy_a_file(people, db):
-    home = make_home(people)
-    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Rätt.")
-    db.commit()
-    db.info["nara_destruction"] = True
-    db.delete(entry)
-    db.flush()
-    db.info.pop("nara_destruction")
-
-
 def test_a_correction_is_a_new_entry_and_the_original_stays_marked(people, db):
     home = make_home(people)
     original, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import UniqueConstraint, event, insert, inspect
-from sqlalchemy.orm import make_transient_to_detached, object_session
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel
 
 from models import access
@@ -236,7 +236,7 @@ class PlanGoal(SQLModel, table=True):
 
 
 class JournalEntry(SQLModel, table=True):
-    """One note in the journal. Never updated, never deleted (except by destruction)."""
+    """One note in the journal. Never updated, never deleted."""
 
     __tablename__ = "journal_entry"
 
@@ -303,16 +303,9 @@ class ShiftRead(SQLModel, table=True):
 # --- append-only at the model level ----------------------------------------------------
 
 
-def _destruction_allowed(target) -> bool:
-    """Records management (retention) may delete a whole file: it sets this flag."""
-    session = object_session(target)
-    return bool(session is not None and session.info.get("nara_destruction"))
-
-
 def _refuse(message):
-    def listener(_mapper, _connection, target) -> None:
-        if not _destruction_allowed(target):
-            raise DomainError(message)
+    def listener(_mapper, _connection, _target) -> None:
+        raise DomainError(message)
 
     return listener
 
