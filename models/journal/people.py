@@ -305,6 +305,13 @@ def open_assignments(session: Session, client: Client) -> list[Assignment]:
     return [a for a in assignments_of(session, client) if not a.closed]
 
 
+def part_of(session: Session, client: Client, model, ident):
+    """A row of the client's file by id (an assignment, a consent, a staff assignment, an
+    entry), or None when there is none or it belongs to another client's file."""
+    row = get_by_id(session, model, ident) if ident is not None else None
+    return row if row is not None and row.client_id == client.id else None
+
+
 def client_assignment(session: Session, client: Client, assignment_id) -> Assignment:
     """The client's assignment by id, or a field error (never another client's)."""
     ident = parse_id(assignment_id)

@@ -78,8 +78,8 @@ def consent(client_id: int):
 def revoke(client_id: int, consent_id: int):
     """Revoke a consent: noted in the journal, exchange stops now."""
     client = open_client(client_id, "journal.write", "consent.write", commit=False)
-    found = db().get(Consent, consent_id)
-    if found is None or found.client_id != client.id:
+    found = people.part_of(db(), client, Consent, consent_id)
+    if found is None:
         db().commit()
         abort(404)
     try:
@@ -119,8 +119,8 @@ def add_staff(client_id: int):
 def end_staff(client_id: int, row_id: int):
     """Managers: end a staff assignment today."""
     client = open_client(client_id, "journal.manage", "staff.write", commit=False)
-    row = db().get(StaffAssignment, row_id)
-    if row is None or row.client_id != client.id:
+    row = people.part_of(db(), client, StaffAssignment, row_id)
+    if row is None:
         db().commit()
         abort(404)
     people.end_staff_assignment(db(), row, by=user(), reason="ended")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 
 from models.core.errors import DomainError
-from models.journal import plans
+from models.journal import people, plans
 from models.journal.plans import GoalInput
 from models.journal.tables import Assignment, Client
 from views import db, render, request, signed_in, user
@@ -17,10 +17,7 @@ EMPTY_GOALS = 2  # blank goal slots on the form: a plan grows without JavaScript
 
 
 def _assignment(client: Client, assignment_id: int) -> Assignment:
-    assignment = db().get(Assignment, assignment_id)
-    if assignment is None or assignment.client_id != client.id:
-        abort(404)
-    return assignment
+    return people.part_of(db(), client, Assignment, assignment_id) or abort(404)
 
 
 @bp.route("/journal/<id:client_id>/plan/<id:assignment_id>")
