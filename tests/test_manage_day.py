@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 import uuid
 from datetime import timedelta
 
@@ -21,7 +21,7 @@ from models.manage.day_feed import DayReview, day_feed, review_day
 from models.manage.follow_ups import follow_ups, overdue_count
 from models.notes import log_talk, open_contact
 from models.tally import record_tally
-from tests.conftest import html_text
+from tests.conftest import html_text, soup, text_of, texts
 from tests.journal_helpers import consent_input, make_home
 from tests.notes_helpers import build as notes_world
 from tests.notes_helpers import valid_values
@@ -43,19 +43,31 @@ def home(db, people):
 # --- the feed --------------------------------------------------------------------------
 
 
-def test_feed_lists_todays_notes_with_client_category_author_and_times(client, db, people,
-                                                                       home):
+def _breakfast(client, db, people, home):
+    """Hanna's note of today, and the unit's day as Maja sees it."""
     entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
                          "Hjälpte till med frukost.")
     db.commit()
     people.login(home.maja)
-    page = client.get(f"/manage/units/{home.unit.id}/day")
-    text = html_text(page)
+    return entry, client.get(f"/manage/units/{home.unit.id}/day")
+
+
+def test_feed_lists_todays_notes_with_client_category_author_and_times(client, db, people,
+                                                                       home):
+    entry, page = _breakfast(client, db, people, home)
     assert page.status_code == 200
-    assert home.client.name in text and home.hanna.display_name in text
-    assert "Åtgärd" in text  # the category, in Swedish
-    assert f'href="/journal/{home.client.id}/entries/{entry.id}"' in page.get_data(as_text=True)
-    assert "Hjälpte till med frukost." not in text  # the text stays in the journal
+    item = soup(page).select_one(f"li.feed-entry#entry-{entry.id}")
+    link = item.select_one("a.feed-open")
+    assert link["href"] == f"/journal/{home.client.id}/entries/{entry.id}"
+    assert text_of(link).startswith(home.client.name)
+    assert text_of(item.select_one(".feed-tag.cat-action")) == "Åtgärd"  # in Swedish
+    assert text_of(item.select_one(".feed-meta")).startswith(home.hanna.display_name)
+    assert len(item.select("time[datetime]")) == 2  # happened and written
+
+
+def test_the_feed_never_shows_a_notes_text(client, db, people, home):
+    _entry, page = _breakfast(client, db, people, home)
+    assert "Hjälpte till med frukost." not in html_text(page)  # the text stays in the journal
 
 
 def test_alerts_flag_deviations_reports_missed_visits_and_late_notes(db, home):
@@ -90,14 +102,20 @@ def test_opening_the_feed_logs_each_client_shown_once_per_quarter_hour(client, d
     assert feed_logs(db, home.maja) == [home.client.id, home.client.id]
 
 
-def test_poll_returns_only_the_bubbles_and_keeps_the_session_idle(client, db, people, home,
-                                                                   clock):
+def test_poll_returns_only_the_bubbles(client, db, people, home):
+    people.login(home.maja)
+    response = client.get(f"/manage/units/{home.unit.id}/day", headers=POLL)
+    assert response.status_code == 200
+    fragment = soup(response)
+    assert fragment.find("html") is None
+    assert {tag.name for tag in fragment.find_all(True, recursive=False)} == {"li"}
+
+
+def test_poll_keeps_the_session_idle(client, db, people, home, clock):
     people.login(home.maja)
     seen = last_seen(db, home.maja)
     clock.move(minutes=10)
-    response = client.get(f"/manage/units/{home.unit.id}/day", headers=POLL)
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in body and "<li" in body
+    assert client.get(f"/manage/units/{home.unit.id}/day", headers=POLL).status_code == 200
     assert last_seen(db, home.maja) == seen
 
 
@@ -111,12 +129,18 @@ def last_seen(db, person):
 
 def test_the_live_day_polls_with_the_background_header(client, people, home):
     people.login(home.maja)
-    page = client.get(f"/manage/units/{home.unit.id}/day").get_data(as_text=True)
-    assert 'hx-trigger="every 30s"' in page
-    assert "hx-headers='{\"X-Nara-Background\": \"1\"}'" in page
+    page = soup(client.get(f"/manage/units/{home.unit.id}/day"))
+    (poller,) = page.select("[hx-trigger]")
+    assert poller["hx-trigger"] == "every 30s"
+    assert json.loads(poller["hx-headers"]) == {"X-Nara-Background": "1"}
+
+
+def test_a_past_day_does_not_poll(client, people, home):
+    people.login(home.maja)
     yesterday = (local_today() - timedelta(days=1)).isoformat()
-    old = client.get(f"/manage/units/{home.unit.id}/day?day={yesterday}").get_data(as_text=True)
-    assert "hx-trigger" not in old  # a past day does not change: no polling
+    old = client.get(f"/manage/units/{home.unit.id}/day?day={yesterday}")
+    assert old.status_code == 200
+    assert soup(old).select("[hx-trigger]") == []  # a past day does not change
 
 
 def test_tallies_show_counts_per_activity_and_by_whom(client, db, people):
@@ -146,8 +170,8 @@ def test_working_notes_never_reach_the_feed_only_their_tallies(client, db, peopl
     db.commit()
     people.login(world.maja)
     page = client.get(f"/manage/units/{_unit(db, world).id}/day")
+    assert world.rad.name in texts(page, "li.feed-tally .feed-activity")  # counts as a tally
     text = html_text(page)
-    assert world.rad.name in text  # the talk counts as a tally
     assert "Blå 7" not in text and "sömnen" not in text
 
 
@@ -157,7 +181,7 @@ def test_a_future_or_malformed_day_is_refused_at_the_date_field(client, people, 
     for value in (future, "igår"):
         response = client.get(f"/manage/units/{home.unit.id}/day?day={value}")
         assert response.status_code == 400
-        assert 'id="err-day"' in response.get_data(as_text=True)
+        assert soup(response).select_one("#err-day") is not None
 
 
 def test_another_units_manager_cannot_see_the_day(client, people, home):
@@ -178,7 +202,8 @@ def test_marking_the_day_reviewed_stores_time_and_comment(client, db, people, ho
     assert review.comment == "Allt ok." and review.reviewed_by == home.maja.id
     assert utcnow() - review.reviewed_at < timedelta(minutes=1)
     page = client.get(response.headers["Location"])
-    assert "Du markerade dagen som genomgången" in html_text(page)
+    done = text_of(soup(page).select_one("#review-composer .review-done"))
+    assert done.startswith("Du markerade dagen som genomgången")
 
 
 def test_reviewing_twice_is_refused_at_the_comment_with_the_text_kept(client, db, people, home):
@@ -188,7 +213,7 @@ def test_reviewing_twice_is_refused_at_the_comment_with_the_text_kept(client, db
     response = client.post(f"/manage/units/{home.unit.id}/day/review",
                            data={"day": local_today().isoformat(), "comment": "Andra."})
     assert response.status_code == 422
-    assert "redan markerat" in html_text(response)
+    assert "redan markerat" in text_of(soup(response).select_one("#err-comment"))
 
 
 def test_an_overlong_comment_is_refused_and_kept(client, db, people, home):
@@ -196,8 +221,10 @@ def test_an_overlong_comment_is_refused_and_kept(client, db, people, home):
     long = "x" * 501
     response = client.post(f"/manage/units/{home.unit.id}/day/review",
                            data={"day": local_today().isoformat(), "comment": long})
-    body = response.get_data(as_text=True)
-    assert response.status_code == 422 and 'id="err-comment"' in body and long in body
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#err-comment") is not None
+    assert page.select_one("textarea#f-comment").text == long
     db.expire_all()
     assert db.exec(select(func.count()).select_from(DayReview)).one() == 0
 
@@ -269,17 +296,26 @@ def test_follow_ups_group_due_plans_and_plans_missing_per_staff_member(db, home,
     assert overview.consents[0].days == 10
 
 
-def test_follow_up_list_logs_every_client_it_names(client, db, people, home, due):
+def test_follow_up_list_names_the_clients_due_and_links_to_their_plans(
+        client, db, people, home, due):
     people.login(home.maja)
     page = client.get("/manage/follow-ups")
-    text = html_text(page)
-    assert "Bertil Test" in text and "Cilla Test" in text and "Astrid Test" not in text
+    rows = {text_of(a.select_one(".thread-title")): a["href"]
+            for a in soup(page).select("ul.followups a.thread-row")}
+    assert {"Bertil Test", "Cilla Test"} <= rows.keys() and "Astrid Test" not in rows
+    assert "Astrid Test" not in html_text(page)
+    bertils_plan = f"/journal/{due['bertil'].id}/plan/"
+    assert rows["Bertil Test"].startswith(bertils_plan)
+    assert rows["Bertil Test"].removeprefix(bertils_plan).isdigit()
+
+
+def test_follow_up_list_logs_every_client_it_names(client, db, people, home, due):
+    people.login(home.maja)
+    assert client.get("/manage/follow-ups").status_code == 200
     db.expire_all()
     logged = set(db.exec(select(AccessLog.subject_id).where(
         AccessLog.action == "followups.read", AccessLog.user_id == home.maja.id)))
     assert logged == {due["bertil"].id, due["cilla"].id}
-    body = page.get_data(as_text=True)
-    assert re.search(rf'href="/journal/{due["bertil"].id}/plan/\d+"', body)
 
 
 def test_overdue_plans_count_in_the_inbox_badge(db, home, due):
