@@ -3,7 +3,6 @@ everyone else, the end-contact confirmation, the CLI and the managers' idle limi
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from models import notes
 from models.access import AccessLog
 from models.catalogue import responsible_units_of
 from models.core.db import utcnow
-from tests.conftest import html_text
+from tests.conftest import html_text, soup, text_of, texts
 from tests.notes_helpers import build, new_uuid, valid_values
 
 HTMX = {"HX-Request": "true"}
@@ -52,17 +51,15 @@ def test_counsellor_starts_a_contact_and_lands_in_its_thread(client, world):
     world.people.login(world.kim)
     page = client.get("/notes/")
     assert page.status_code == 200
-    choice = re.search(r'name="activity" value="(\d+:\d+)"', page.get_data(as_text=True))
-    value = next(v for v in re.findall(r'name="activity" value="(\d+:\d+)"',
-                                       page.get_data(as_text=True))
-                 if v.startswith(f"{world.rad.id}:"))
-    assert choice
+    choices = [i["value"] for i in soup(page).select('#new-contact input[name="activity"]')]
+    value = next(v for v in choices if v.startswith(f"{world.rad.id}:"))
     response = client.post("/notes/", data={"activity": value, "pseudonym": "Blå 7"})
     assert response.status_code == 303
     contact = world.db.exec(select(notes.WorkingContact)).one()
     assert response.headers["Location"] == f"/notes/{contact.id}"
-    thread = client.get(response.headers["Location"])
-    assert "Blå 7" in html_text(thread) and "0 av 5" in html_text(thread)
+    thread = soup(client.get(response.headers["Location"]))
+    assert text_of(thread.select_one("h1.appbar-title")) == "Blå 7"
+    assert "0 av 5" in text_of(thread.select_one("#talk-count"))
 
 
 def test_pseudonym_with_a_personnummer_is_refused_and_kept_in_the_field(client, world):
@@ -70,9 +67,10 @@ def test_pseudonym_with_a_personnummer_is_refused_and_kept_in_the_field(client, 
     value = f"{world.rad.id}:{responsible_units_of(world.db, world.kim, world.rad)[0]}"
     response = client.post("/notes/", data={"activity": value, "pseudonym": "850709-9805"})
     assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert 'value="850709-9805"' in body and 'aria-invalid="true"' in body
-    assert "personnummer" in html_text(response)
+    page = soup(response)
+    field = page.select_one("input#pseudonym")
+    assert field["value"] == "850709-9805" and field["aria-invalid"] == "true"
+    assert "personnummer" in text_of(page.select_one("#err-pseudonym"))
     assert world.db.exec(select(notes.WorkingContact)).first() is None
 
 
@@ -80,22 +78,26 @@ def test_thread_shows_previous_notes_and_the_count(client, world, contact):
     world.people.login(world.kim)
     for note in ("sov dåligt", "bättre med skolan"):
         assert _log(client, world, contact, note).status_code == 303
-    text = html_text(client.get(f"/notes/{contact.id}"))
-    assert "sov dåligt" in text and "bättre med skolan" in text
-    assert "2 av 5" in text and "Samtal 2" in text
-    assert "Avsluta kontakten och strimla anteckningarna" in text
+    page = client.get(f"/notes/{contact.id}")
+    assert texts(page, "#bubbles .note-text") == ["sov dåligt", "bättre med skolan"]
+    assert "2 av 5" in texts(page, "#talk-count")[0]
+    assert [h.split(" · ")[0] for h in texts(page, ".talk-head")] == ["Samtal 1", "Samtal 2"]
+    assert texts(page, "a.end-contact") == ["Avsluta kontakten och strimla anteckningarna"]
 
 
 def test_htmx_talk_returns_the_fresh_composer_and_the_new_bubble(client, world, contact):
     world.people.login(world.kim)
     response = _log(client, world, contact, "minnesstöd", headers=HTMX)
     assert response.status_code == 200
-    body = response.get_data(as_text=True)
-    assert body.lstrip().startswith('<form id="talk-composer"')
-    assert '<hx-partial hx-target="#bubbles" hx-swap="beforeend">' in body
-    assert "minnesstöd" in body and "1 av 5" in body
-    assert 'hx-target="#no-talks" hx-swap="delete"' in body
-    assert 'name="note"' in body and "minnesstöd</textarea>" not in body
+    page = soup(response)
+    composer = page.find(True)
+    assert (composer.name, composer["id"]) == ("form", "talk-composer")
+    assert composer.select_one('textarea[name="note"]').text == ""  # fresh
+    bubble = page.select_one('hx-partial[hx-target="#bubbles"][hx-swap="beforeend"]')
+    assert texts(response, '[hx-target="#bubbles"] .note-text') == ["minnesstöd"]
+    assert bubble.select_one("li.bubble.mine")
+    assert "1 av 5" in text_of(page.select_one('hx-partial[hx-target="#talk-count"]'))
+    assert page.select_one('hx-partial[hx-target="#no-talks"][hx-swap="delete"]')
 
 
 def test_note_with_a_personnummer_is_refused_with_the_text_kept(client, world, contact):
@@ -103,10 +105,10 @@ def test_note_with_a_personnummer_is_refused_with_the_text_kept(client, world, c
     note = "Pappan 850709-9805 ringde"
     response = _log(client, world, contact, note, headers=HTMX)
     assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert body.lstrip().startswith('<form id="talk-composer"')
-    assert f">{note}</textarea>" in body
-    assert "850709-9805" in html_text(response) and "personnummer" in html_text(response)
+    composer = soup(response).find(True)
+    assert (composer.name, composer["id"]) == ("form", "talk-composer")
+    assert composer.select_one("textarea#note").text == note
+    assert "personnummer" in text_of(composer.select_one("#err-note"))
     assert notes.talk_count(world.db, contact) == 0
 
 
@@ -115,20 +117,23 @@ def test_refusal_keeps_the_chosen_tally_values(client, world, contact):
     form = _talk_form(world, "ring 070-123 45 67")
     response = client.post(f"/notes/{contact.id}/talks", data=form, headers=HTMX)
     assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert re.search(rf'name="gender" value="{form["gender"]}" checked', body)
-    assert f'value="{form["client_uuid"]}"' in body  # a retry is still the same submission
+    page = soup(response)
+    checked = [i["value"] for i in page.select('input[name="gender"][checked]')]
+    assert checked == [form["gender"]]
+    # a retry is still the same submission
+    assert page.select_one('input[name="client_uuid"]')["value"] == form["client_uuid"]
 
 
 def test_the_sixth_talk_is_refused_in_the_thread(client, world, contact):
     world.people.login(world.kim)
     for _ in range(5):
         _log(client, world, contact)
-    page = html_text(client.get(f"/notes/{contact.id}"))
-    assert "5 av 5" in page and "behovsbedömt ärende" in page
+    page = client.get(f"/notes/{contact.id}")
+    assert "5 av 5" in texts(page, "#talk-count")[0]
+    assert "behovsbedömt ärende" in texts(page, "#talk-composer #err-talk")[0]
     response = _log(client, world, contact, headers=HTMX)
     assert response.status_code == 422
-    assert "behovsbedömt ärende" in html_text(response)
+    assert "behovsbedömt ärende" in texts(response, "#talk-composer #err-talk")[0]
     assert notes.talk_count(world.db, contact) == 5
 
 
@@ -201,9 +206,9 @@ def test_idle_contact_is_listed_to_its_owner_as_shred_soon(client, world, contac
     world.db.commit()
     world.people.login(world.kim)
     page = client.get("/notes/")
-    assert 'id="shred-soon"' in page.get_data(as_text=True)
-    assert "Strimlas snart" in html_text(page)
-    assert "strimlas den" in html_text(client.get(f"/notes/{contact.id}"))
+    assert "Blå 7" in text_of(soup(page).select_one("ul#shred-soon"))
+    assert "Strimlas snart" in texts(page, "h2.section-title")
+    assert "strimlas den" in texts(client.get(f"/notes/{contact.id}"), ".shred-warning")[0]
 
 
 def test_the_daily_command_shreds_idle_contacts_and_prints_counts_only(app, world, contact):
@@ -242,8 +247,9 @@ def test_an_invalid_idle_limit_comes_back_with_the_value_kept(client, world, con
     response = client.post(f"/notes/settings/{contact.unit_id}",
                            data={"idle_days": "0", "grace_days": "10"})
     assert response.status_code == 422
-    assert 'value="0"' in response.get_data(as_text=True)
-    assert "Ange ett antal dagar från 1 till 730." in html_text(response)
+    page = soup(response)
+    assert page.select_one(f"input#idle-{contact.unit_id}")["value"] == "0"
+    assert text_of(page.select_one("#err-idle_days")) == "Ange ett antal dagar från 1 till 730."
 
 
 def test_shred_log_shows_managers_counts_but_never_content(client, world, contact):
@@ -265,13 +271,16 @@ def test_staff_cannot_change_idle_limits(client, world, contact):
                        data={"idle_days": "1", "grace_days": "0"}).status_code == 404
 
 
-def test_pages_with_notes_are_never_cached_and_keep_text_off_spellcheck(client, world, contact):
+def test_pages_with_notes_are_never_cached(client, world, contact):
     world.people.login(world.kim)
     response = client.get(f"/notes/{contact.id}")
     assert response.headers["Cache-Control"] == "no-store"
-    body = response.get_data(as_text=True)
-    assert re.search(r'<textarea id="note"[^>]*spellcheck="false"', body)
-    assert re.search(r'<textarea id="note"[^>]*autocomplete="off"', body)
+
+
+def test_the_note_field_is_kept_off_spellcheck_and_autocomplete(client, world, contact):
+    world.people.login(world.kim)
+    note = soup(client.get(f"/notes/{contact.id}")).select_one("textarea#note")
+    assert (note["spellcheck"], note["autocomplete"]) == ("false", "off")
 
 
 def test_the_catalogue_export_holds_no_note_or_pseudonym(app, world, contact, tmp_path):
