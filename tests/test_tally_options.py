@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from models.catalogue import current_field_set, spec_of, unit_options
 from models.tally import record_tally, values_of
-from tests.conftest import html_text
+from tests.conftest import soup, text_of, texts
 from tests.tally_helpers import CASES, activity, load_catalogue
 
 
@@ -23,9 +22,12 @@ def test_a_manager_sees_the_units_editable_lists(client, db, people):
     people.login(manager)
     page = client.get(f"/units/{unit.id}/tally-options")
     assert page.status_code == 200
-    text = html_text(page)
-    assert "Problematik" in text and "Väg in" in text and "Allvarssamtal med enskild" in text
-    assert "BVC/BHV" in page.get_data(as_text=True)
+    assert {"Problematik", "Väg in"} <= set(texts(page, "section.card h2"))
+    used_in = texts(page, "section.card > p.muted")
+    assert any("Allvarssamtal med enskild" in line for line in used_in)
+    options = [line for t in soup(page).select('textarea[name="options"]')
+               for line in t.text.splitlines()]
+    assert "BVC/BHV" in options
 
 
 def test_a_new_problem_area_list_reaches_the_composer_and_keeps_old_tallies(client, db, people):
@@ -46,8 +48,9 @@ def test_a_new_problem_area_list_reaches_the_composer_and_keeps_old_tallies(clie
     assert values_of(db, [old])[old.id]["problem_area"] == "beroende"
     assert spec_of(db, old.field_set_id).field("problem_area").option("vald") is not None
     people.login(staff)
-    composer = client.get(f"/activities/{a.id}").get_data(as_text=True)
-    assert re.search(r'name="problem_area" value="spel_om_pengar"', composer)
+    composer = soup(client.get(f"/activities/{a.id}"))
+    choices = [i["value"] for i in composer.select('input[name="problem_area"]')]
+    assert "spel_om_pengar" in choices
 
 
 def test_an_empty_list_is_refused_and_what_was_typed_is_kept(client, db, people):
@@ -56,8 +59,9 @@ def test_an_empty_list_is_refused_and_what_was_typed_is_kept(client, db, people)
     response = client.post(f"/units/{unit.id}/tally-options", data={
         "list_key": "route_in", "options": "Skola\nskola"})
     assert response.status_code == 422
-    assert "Varje alternativ bara en gång" in html_text(response)
-    assert "Skola\nskola" in response.get_data(as_text=True)
+    page = soup(response)
+    assert "Varje alternativ bara en gång" in text_of(page.select_one("#err-route_in"))
+    assert page.select_one("textarea#options-route_in").text == "Skola\nskola"
     assert "route_in" not in unit_options(db, unit.id)
 
 
