@@ -200,8 +200,10 @@ def people(db, client) -> People:
 
 
 def soup(response) -> BeautifulSoup:
-    """The response parsed, to assert on the element that matters (STYLE: tests parse)."""
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    """The response (or an HTML string) parsed, to assert on the element that matters
+    (STYLE: tests parse)."""
+    markup = response if isinstance(response, str) else response.get_data(as_text=True)
+    return BeautifulSoup(markup, "html.parser")
 
 
 def texts(response, selector: str) -> list[str]:

@@ -3,7 +3,6 @@ exactly-once retries, validation at the field, undo, correction, the offline cat
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 from datetime import timedelta
@@ -14,7 +13,7 @@ from sqlmodel import select
 
 from models.core.db import utcnow
 from models.tally import Tally, record_tally, values_of
-from tests.conftest import html_text
+from tests.conftest import html_text, soup, text_of, texts
 from tests.tally_helpers import CASES, activity, load_catalogue, member_of
 
 OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
@@ -49,12 +48,18 @@ def test_activity_page_shows_a_chip_per_option_and_defaults_preselected(client, 
     load_catalogue(db)
     people.login(member_of(people, db, "familjecentral-enskilda-samtal", "kim"))
     a = activity(db, "familjecentral-enskilda-samtal")
-    page = client.get(f"/activities/{a.id}").get_data(as_text=True)
-    assert re.search(r'name="talks" value="1"', page)  # antal samtal = 1 by default
-    assert len(re.findall(r'type="radio" name="age_adult"', page)) == 15
-    assert 'name="further_actions"' in page and 'type="checkbox"' in page
-    assert f'action="/activities/{a.id}/tallies"' in page
-    assert 'name="csrf_token"' in page and "data-outbox" in page
+    composer = soup(client.get(f"/activities/{a.id}")).select_one("form#composer")
+    assert composer.select_one('input[name="talks"]')["value"] == "1"  # antal samtal = 1
+    assert len(composer.select('input[type="radio"][name="age_adult"]')) == 15
+    assert composer.select('input[type="checkbox"][name="further_actions"]')
+
+
+def test_the_composer_posts_through_the_outbox_with_a_csrf_token(client, db, fia):
+    a = activity(db, "faltare-allvarssamtal")
+    composer = soup(client.get(f"/activities/{a.id}")).select_one("form#composer")
+    assert composer["action"] == f"/activities/{a.id}/tallies"
+    assert composer.has_attr("data-outbox")
+    assert composer.select_one('input[name="csrf_token"]')["value"]
 
 
 def test_saving_without_javascript_redirects_back_to_the_thread(client, db, fia):
@@ -64,19 +69,28 @@ def test_saving_without_javascript_redirects_back_to_the_thread(client, db, fia)
     assert response.headers["Location"].startswith(f"/activities/{a.id}#tally-")
     assert count(db) == 1
     page = client.get(f"/activities/{a.id}")
-    assert "Polis" in html_text(page) and "Samma igen" in html_text(page)
+    assert "Polis" in texts(page, "li.tally-bubble")[-1]
+    assert text_of(soup(page).select_one("#same-again .again-label")) == "Samma igen"
 
 
-def test_outbox_save_returns_the_bubble_and_a_retry_returns_the_same_tally(client, db, fia):
+def test_outbox_save_returns_the_bubble_with_undo_and_same_again(client, db, fia):
+    a = activity(db, "faltare-allvarssamtal")
+    first = client.post(f"/activities/{a.id}/tallies", data=form_of(CASES[a.key][0]),
+                        headers=OUTBOX)
+    assert first.status_code == 201
+    page = soup(first)
+    bubble = page.select_one(f"li.bubble.mine.tally-bubble#tally-{first.headers['X-Nara-Tally']}")
+    assert text_of(bubble.select_one("form.undo-form button")) == "Ångra"
+    assert page.select_one("#same-again form")
+
+
+def test_an_outbox_retry_returns_the_same_tally(client, db, fia):
     a = activity(db, "faltare-allvarssamtal")
     data = form_of(CASES[a.key][0])
     first = client.post(f"/activities/{a.id}/tallies", data=data, headers=OUTBOX)
     retry = client.post(f"/activities/{a.id}/tallies", data=data, headers=OUTBOX)
     assert (first.status_code, retry.status_code) == (201, 200)
     assert first.headers["X-Nara-Tally"] == retry.headers["X-Nara-Tally"]
-    body = first.get_data(as_text=True)
-    assert 'class="bubble mine tally-bubble"' in body and 'id="same-again"' in body
-    assert "Ångra" in body
     assert count(db) == 1
 
 
@@ -112,11 +126,12 @@ def test_invalid_input_returns_422_with_the_message_at_the_field_and_choices_kep
     _valid, invalid, field = CASES[key]
     response = client.post(f"/activities/{a.id}/tallies", data=form_of(invalid), headers=OUTBOX)
     assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert body.lstrip().startswith("<form") and f'id="err-{field}"' in body
+    form = soup(response).find(True)
+    assert form.name == "form" and form.select_one(f"#err-{field}") is not None
     kept = [(k, v) for k, v in invalid.items() if k != field and isinstance(v, str)]
     for name, value in kept:
-        assert re.search(rf'name="{name}" value="{re.escape(value)}"\s+checked', body), name
+        checked = [i["value"] for i in form.select(f'input[name="{name}"][checked]')]
+        assert checked == [value], name
     assert count(db) == 0
 
 
@@ -124,24 +139,30 @@ def test_invalid_input_without_javascript_renders_the_page_with_the_message(clie
     a = activity(db, "faltare-allvarssamtal")
     response = client.post(f"/activities/{a.id}/tallies", data=form_of(CASES[a.key][1]))
     assert response.status_code == 422
-    assert "Välj en ålder inom målgruppen (13–21)." in html_text(response)
+    assert texts(response, "#err-age_individual") == ["Välj en ålder inom målgruppen (13–21)."]
 
 
 def test_a_free_text_value_is_refused_not_stored(client, db, fia):
     a = activity(db, "faltare-allvarssamtal")
     values = dict(CASES[a.key][0], route_in="Lisa Svensson 0701234567")
     response = client.post(f"/activities/{a.id}/tallies", data=form_of(values), headers=OUTBOX)
-    assert response.status_code == 422 and 'id="err-route_in"' in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert soup(response).select_one("#err-route_in") is not None
     assert count(db) == 0
 
 
-def test_a_future_time_is_refused_and_a_past_day_is_accepted(client, db, fia):
+def test_a_future_time_is_refused_at_its_field(client, db, fia):
     a = activity(db, "faltare-allvarssamtal")
     future = form_of(CASES[a.key][0])
     future["occurred_at"] = (utcnow() + timedelta(hours=2)).isoformat()
     response = client.post(f"/activities/{a.id}/tallies", data=future, headers=OUTBOX)
-    assert response.status_code == 422 and 'id="err-occurred_at"' in response.get_data(
-        as_text=True)
+    assert response.status_code == 422
+    assert soup(response).select_one("#err-occurred_at") is not None
+    assert count(db) == 0
+
+
+def test_a_past_day_is_accepted(client, db, fia):
+    a = activity(db, "faltare-allvarssamtal")
     past = form_of(CASES[a.key][0])
     past["day"] = (utcnow() - timedelta(days=3)).date().isoformat()
     past["time"] = "09:30"
@@ -156,7 +177,10 @@ def test_undo_within_the_window_marks_the_bubble_undone(client, db, fia):
                         headers=OUTBOX)
     tally_id = saved.headers["X-Nara-Tally"]
     response = client.post(f"/tallies/{tally_id}/undo", headers={"HX-Request": "true"})
-    assert response.status_code == 200 and "Ångrad" in html_text(response)
+    assert response.status_code == 200
+    bubble = soup(response).select_one(f"li.tally-bubble#tally-{tally_id}")
+    assert "status-voided" in bubble["class"]
+    assert text_of(bubble.select_one(".tally-status")) == "Ångrad"
     assert db.get(Tally, int(tally_id)).void_reason == "undo"
 
 
@@ -179,7 +203,8 @@ def test_correction_keeps_the_original_and_replaces_it(client, db, fia):
     db.commit()
     page = client.get(f"/tallies/{old.id}/correct")
     assert page.status_code == 200
-    assert re.search(r'name="age_individual" value="13"\s+checked', page.get_data(as_text=True))
+    checked = soup(page).select('input[name="age_individual"][checked]')
+    assert [i["value"] for i in checked] == ["13"]
     fixed = form_of(dict(CASES[a.key][0], age_individual="14"))
     assert client.post(f"/tallies/{old.id}/correct", data=fixed).status_code == 303
     db.expire_all()
@@ -223,7 +248,7 @@ def test_exempt_and_case_system_pages_explain_and_offer_no_form(client, db, peop
     a = activity(db, key)
     page = client.get(f"/activities/{a.id}")
     assert page.status_code == 200 and says in html_text(page)
-    assert 'id="composer"' not in page.get_data(as_text=True)
+    assert soup(page).select_one("#composer") is None
     refused = client.post(f"/activities/{a.id}/tallies", data={"client_uuid": str(uuid.uuid4())})
     assert refused.status_code == 400 and count(db) == 0
 
@@ -241,24 +266,24 @@ def test_the_offline_catalogue_lists_only_my_units_activities_and_is_not_cached(
     data = response.get_json()
     assert [a["name"] for a in data["activities"]] == [
         "Allvarssamtal med enskild", "Uppsökande verksamhet", "Gruppverksamhet"]
-    assert 'id="composer"' in data["activities"][0]["html"]
-    assert 'name="csrf_token" value=""' in data["activities"][0]["html"]
+    composer = soup(data["activities"][0]["html"]).select_one("form#composer")
+    assert composer.select_one('input[name="csrf_token"]')["value"] == ""
     assert response.headers["Cache-Control"] == "no-store" and data["user"] == fia.id
 
 
 def test_the_offline_shell_holds_no_personal_data(app, db, fia):
-    body = app.test_client().get("/tally/shell").get_data(as_text=True)
-    assert "Fia" not in body and 'content=""' in body  # no name, no CSRF token
-    assert 'id="tally-shell"' in body
+    response = app.test_client().get("/tally/shell")
+    assert "Fia" not in response.get_data(as_text=True)  # no name
+    page = soup(response)
+    assert page.select_one('meta[name="nara-csrf"]')["content"] == ""  # no CSRF token
+    assert page.select_one("#tally-shell") is not None
 
 
 def test_same_again_save_stays_under_five_kilobytes(client, db, fia):
     a = activity(db, "faltare-allvarssamtal")
     client.post(f"/activities/{a.id}/tallies", data=form_of(CASES[a.key][0]), headers=OUTBOX)
-    page = client.get(f"/activities/{a.id}").get_data(as_text=True)
-    form = page[page.index('<div id="same-again"'):]
-    form = form[:form.index("</form>")]
-    pairs = re.findall(r'name="([^"]+)" value="([^"]*)"', form)
+    form = soup(client.get(f"/activities/{a.id}")).select_one("#same-again form")
+    pairs = [(i["name"], i["value"]) for i in form.select("input[name]")]
     data = {k: v for k, v in pairs if k != "csrf_token"} | {"client_uuid": str(uuid.uuid4())}
     response = client.post(f"/activities/{a.id}/tallies", data=data, headers=OUTBOX)
     assert response.status_code == 201
