@@ -19,7 +19,7 @@ from models import access
 from models.access import Membership, Role, Unit, User
 from models.core.clock import local_today
 from models.core.db import get_by_id, utcnow
-from models.core.errors import DomainError, ValidationErrors
+from models.core.errors import AccessDenied, DomainError, ValidationErrors
 from models.core.parse import parse_id
 from models.journal.tables import (
     ASSIGNMENT_KINDS,
@@ -34,6 +34,7 @@ from models.journal.tables import (
     _clean,
     _closed_message,
     _insert_entry,
+    log_client_access,
     parse_day,
     parse_personal_number,
     record_text,
@@ -303,6 +304,29 @@ def assignments_of(session: Session, client: Client) -> list[Assignment]:
 
 def open_assignments(session: Session, client: Client) -> list[Assignment]:
     return [a for a in assignments_of(session, client) if not a.closed]
+
+
+def open_client(session: Session, user: User | None, client_id: int, action: str,
+                log_action: str, request_id: str | None = None,
+                commit: bool = True) -> Client | None:
+    """The client, if `user` may do `action` to it; every attempt leaves an access-log row
+    (seed 003: every read and write is logged). None: no such client.
+
+    A refusal commits its row and raises AccessDenied; reads commit the granted row at once,
+    writes pass commit=False so the row commits with the change it logs."""
+    client = get_by_id(session, Client, client_id)
+    if client is None:
+        return None
+    try:
+        access.ensure(session, user, action, client)
+    except AccessDenied:
+        log_client_access(session, user, client.id, log_action, "denied", request_id)
+        session.commit()
+        raise
+    log_client_access(session, user, client.id, log_action, "granted", request_id)
+    if commit:
+        session.commit()
+    return client
 
 
 def part_of(session: Session, client: Client, model, ident):

@@ -216,7 +216,8 @@ def delete_phrase(session: Session, phrase: QuickPhrase) -> None:
 # --- the inbox -------------------------------------------------------------------------
 
 
-def _thread_key(client_id: int) -> str:
+def thread_key(client_id: int) -> str:
+    """The inbox key of a client's thread (read markers, unread counts)."""
     return f"client:{client_id}"
 
 
@@ -249,7 +250,7 @@ def client_threads(session: Session, user: User) -> list[Thread]:
         entry, author = last.get(cid, (None, None))
         line = f"{CATEGORIES[entry.category]} · {author.initials}" if entry else _("No notes yet")
         threads.append(Thread(
-            key=_thread_key(cid), title=client.name, endpoint="journal.thread",
+            key=thread_key(cid), title=client.name, endpoint="journal.thread",
             values={"client_id": cid}, last_line=line,
             time=entry.written_at if entry else client.created_at,
             unread=unread.get(cid, 0), kind="client", badge=badges.get(cid, "")))

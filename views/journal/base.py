@@ -15,10 +15,9 @@ from flask import abort, g, url_for
 from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
 
-from models import access
-from models.core.db import get_by_id
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
 from models.core.parse import parse_id
+from models.journal import people
 from models.journal import tables as j
 from models.journal.entries import EntryView
 from models.journal.people import needs_consent, open_assignments
@@ -39,20 +38,12 @@ def open_client(client_id: int, action: str, log_action: str, commit: bool = Tru
 
     Reads commit the row at once; writes pass commit=False so the row and the change are
     committed together (a refused write still commits its row)."""
-    session, me = db(), user()
-    client = get_by_id(session, j.Client, client_id)
-    if client is None:
-        abort(404)
     try:
-        access.ensure(session, me, action, client)
+        client = people.open_client(db(), user(), client_id, action, log_action,
+                                    g.get("request_id"), commit=commit)
     except AccessDenied as denied:
-        j.log_client_access(session, me, client.id, log_action, "denied", g.get("request_id"))
-        session.commit()
         abort(404 if denied.hide else 403)
-    j.log_client_access(session, me, client.id, log_action, "granted", g.get("request_id"))
-    if commit:
-        session.commit()
-    return client
+    return client or abort(404)
 
 
 def field_errors(error: DomainError) -> dict:

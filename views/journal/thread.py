@@ -17,7 +17,7 @@ from models.access.inbox import mark_read
 from models.core.clock import local_day
 from models.core.db import utcnow
 from models.core.errors import DomainError
-from models.journal import entries
+from models.journal import entries, shift
 from models.journal.file import whole_file
 from models.journal.shift import attach_readers, read_status
 from models.journal.tables import log_client_access
@@ -42,7 +42,7 @@ def thread(client_id: int):
     views = entries.thread(db(), client)
     if access.authorize(db(), user(), "journal.manage", client):
         attach_readers(db(), client, views)
-    mark_read(db(), user(), f"client:{client.id}")
+    mark_read(db(), user(), shift.thread_key(client.id))
     db().commit()
     context = composer_context(client) | entry_context(client, views)
     context["last_day"] = local_day(views[-1].entry.written_at) if views else ""
