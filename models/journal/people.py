@@ -20,7 +20,7 @@ from models.access import Membership, Role, Unit, User
 from models.core.clock import local_today
 from models.core.db import get_by_id, utcnow
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
-from models.core.parse import parse_id
+from models.core.parse import parse_day, parse_id
 from models.journal.tables import (
     ASSIGNMENT_KINDS,
     CONSENT_FORMS,
@@ -35,7 +35,6 @@ from models.journal.tables import (
     _closed_message,
     _insert_entry,
     log_client_access,
-    parse_day,
     parse_personal_number,
     record_text,
 )

@@ -21,6 +21,7 @@ from models.access import User
 from models.core.clock import local_today
 from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
+from models.core.parse import parse_day
 from models.journal.tables import (
     CLOSING_REASONS,
     LIFE_AREAS,
@@ -36,7 +37,6 @@ from models.journal.tables import (
     _clean,
     _closed_message,
     _insert_entry,
-    parse_day,
     record_text,
 )
 

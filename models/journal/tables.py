@@ -362,11 +362,6 @@ def resolve_occurred_at(choice: str | None, other: str | None = None,
     raise DomainError(_l("Choose when it happened."), "occurred_at")
 
 
-def parse_day(raw: str | None, field: str, required: bool = True) -> date | None:
-    """A form's YYYY-MM-DD as a date (1900–2100), or a field error."""
-    return parse.parse_day(raw, field, required)
-
-
 # --- personal identity numbers ---------------------------------------------------------
 
 _PNR = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{4})$")

@@ -4,8 +4,8 @@ of their units, filtered by person, client and dates. Denied attempts show too."
 from __future__ import annotations
 
 from models.core.errors import DomainError
+from models.core.parse import parse_day
 from models.journal import shift as shifts
-from models.journal.tables import parse_day
 from views import db, render, request, signed_in, user
 from views.journal.base import Clock, as_int, field_errors
 from views.journal.blueprint import bp

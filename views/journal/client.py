@@ -8,15 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from models import access
 from models.core.errors import DomainError
+from models.core.parse import parse_day
 from models.journal import people
 from models.journal.shift import add_phrase, delete_phrase, phrases_for
-from models.journal.tables import (
-    Consent,
-    QuickPhrase,
-    StaffAssignment,
-    log_client_access,
-    parse_day,
-)
+from models.journal.tables import Consent, QuickPhrase, StaffAssignment, log_client_access
 from views import db, load_or_404, render, request, signed_in, user
 from views.journal.base import LABELS, Clock, as_int, field_errors, open_client
 from views.journal.blueprint import bp
