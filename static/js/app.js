@@ -1,9 +1,9 @@
 // Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
 
 import "./device.js"; // who is on this phone; sign-out, also offline
-import "./drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
+import "./journal-drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
 import "./notes.js"; // working notes: say clearly that a note is never kept offline
-import "./outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
+import "./tally-outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
 
 const SW_URL = "/sw.js";
 
