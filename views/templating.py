@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from models.db import utcnow
-from models.tally import BACKDATE_DAYS
+from models.tally import BACKDATE_DAYS, UNDO_SECONDS
 from views.auth import device as auth_device
 
 
@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "sv"),
         device=auth_device,
         tally_backdate_days=BACKDATE_DAYS,
+        tally_undo_seconds=UNDO_SECONDS,
     )
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["datetime"] = lambda dt, fmt="short": (
