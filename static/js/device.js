@@ -77,7 +77,7 @@ export function currentUser() {
   return (b && b.dataset.user) || deviceUser || "";
 }
 
-// The opaque name tag of the person's draft store (drafts.js), the same way.
+// The opaque name tag of the person's draft store (journal-drafts.js), the same way.
 export function currentDrafts() {
   const b = badge();
   return (b && b.dataset.user ? b.dataset.drafts : deviceDrafts) || "";

@@ -29,6 +29,7 @@ const queue = createQueue({
   perPerson: true,
   headers: { "X-Nara-Draft": "1" },
   token: async () => composer()?.querySelector("input[name=csrf_token]")?.value || pageToken(),
+  active: () => Boolean(composer()), // the key lives on journal pages only
   select: (item) => item.thread === composer()?.dataset.thread,
   prepare: async (item) => {
     const fields = await fieldsOf(item);
@@ -160,6 +161,7 @@ function giveBack(item, html, kind, body) {
 
 // Sends this thread's drafts, after showing them (a boosted page knows none of them).
 async function flush() {
+  if (!composer()) return;
   for (const item of await queue.mine()) {
     const fields = item.thread === composer()?.dataset.thread ? await fieldsOf(item) : null;
     if (fields === undefined) await queue.remove(item.uuid);

@@ -45,6 +45,7 @@ function backoff(attempts) {
 //   ({ items: "uuid", …more }), perPerson (the database is the owner's: dropped at sign-out),
 //   headers, saved(response) → is this a stored answer, token(fresh) → CSRF token,
 //   prepare(item) → request body (null: not from this page; undefined: unreadable, delete),
+//   active() → may this page send at all (else not even its store is opened),
 //   select(item) → send from this page?, placed(item, html), refused(item, html, kind, body)
 //   → true if taken back, rejected(item), changed(), warning(count), forget().
 export function createQueue(options) {
@@ -164,6 +165,7 @@ export function createQueue(options) {
 
   // One tab sends at a time; a call while sending runs once more afterwards.
   function flush(force = false) {
+    if (options.active && !options.active()) return Promise.resolve();
     if (flushing) {
       again = again || force;
       return flushing;
