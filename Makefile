@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 FLASK   := $(BIN)/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test install install-test vendor translations migrate seed lint bench wrk i18n-update e2e unit chromium clean
+.PHONY: run test install install-test vendor sw-manifest translations migrate seed lint bench wrk i18n-update e2e unit chromium clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,7 +24,12 @@ static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
-vendor: static/vendor/htmx.min.js
+# The service worker's precache list and cache version, from the files in static/ (always
+# run: it rewrites static/js/sw-manifest.js only when a file changed).
+sw-manifest: static/vendor/htmx.min.js | $(BIN)/python
+	$(BIN)/python scripts/build_sw.py
+
+vendor: static/vendor/htmx.min.js sw-manifest
 
 translations: .stamp-install
 	$(BIN)/pybabel compile --statistics -d translations

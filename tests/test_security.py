@@ -25,7 +25,7 @@ def test_every_page_carries_the_security_headers(client):
     assert "HX-Request" in h["Vary"]
 
 
-@pytest.mark.parametrize("path", ["/login", "/static/js/outbox.js", "/manifest.webmanifest"])
+@pytest.mark.parametrize("path", ["/login", "/static/js/tally-outbox.js", "/manifest.webmanifest"])
 def test_no_other_site_may_load_our_responses(client, path):
     response = client.get(path)
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from models.core.db import utcnow
-from models.tally import BACKDATE_DAYS
+from models.tally import BACKDATE_DAYS, UNDO_SECONDS
 
 
 def when(dt: datetime | None) -> str:
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         thread_url=thread_url,
         current_locale=lambda: str(get_locale() or "sv"),
         tally_backdate_days=BACKDATE_DAYS,
+        tally_undo_seconds=UNDO_SECONDS,
     )
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["datetime"] = lambda dt, fmt="short": (

@@ -1,14 +1,15 @@
 // Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
 
 import "./device.js"; // who is on this phone; sign-out, also offline
-import "./drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
+import "./journal-drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
 import "./notes.js"; // working notes: say clearly that a note is never kept offline
-import "./outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
+import "./tally-outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
 
-const SW_URL = "/sw.js";
-
+// updateViaCache "none": the worker's imported file list (sw-manifest.js) is checked for
+// updates like the worker itself, never read from the HTTP cache.
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register(SW_URL, { scope: "/" }).catch(() => {
+  navigator.serviceWorker.register(document.body.dataset.swUrl,
+    { scope: "/", updateViaCache: "none" }).catch(() => {
     // A browser without a working service worker still gets the online app.
   });
 }

@@ -10,39 +10,56 @@
 //  - any login page that arrives cleans up what is not the next person's.
 // Nothing here holds personal data: a user id, a capability, a time.
 
-const DB_NAME = "nara-device";
-const STORE = "kv";
 const CHANNEL = "nara-device";
 const RETRY_MS = 15000;
 
-let dbPromise = null;
-
-function openDb() {
-  if (!dbPromise) {
-    dbPromise = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  }
-  return dbPromise;
+// The one IndexedDB wrapper of the app (this module, offline-queue.js): a database with
+// stores { name: keyPath }; each call opens it, does its work in one transaction and closes
+// it again, so a person's store can be deleted at sign-out without waiting for a page.
+export function database(name, stores) {
+  const open = () => new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      for (const [store, keyPath] of Object.entries(stores)) {
+        request.result.createObjectStore(store, { keyPath });
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return async (store, mode, work) => {
+    const db = await open();
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction(store, mode);
+        const request = work(tx.objectStore(store));
+        tx.oncomplete = () => resolve(request ? request.result : undefined);
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
+  };
 }
 
-async function kv(mode, work) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const request = work(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(request ? request.result : undefined);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
+export function dropDatabase(name) {
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    setTimeout(resolve, 1500);
   });
 }
 
-export const getRecord = (key) => kv("readonly", (s) => s.get(key));
-export const putRecord = (record) => kv("readwrite", (s) => s.put(record));
-export const deleteRecord = (key) => kv("readwrite", (s) => s.delete(key));
+const kv = database("nara-device", { kv: "key" });
+export const getRecord = (key) => kv("kv", "readonly", (s) => s.get(key));
+export const putRecord = (record) => kv("kv", "readwrite", (s) => s.put(record));
+export const deleteRecord = (key) => kv("kv", "readwrite", (s) => s.delete(key));
+
+// Addresses come from the page (base.html renders them with url_for); pages the service
+// worker serves offline were rendered by the server too, so they carry them as well.
+export function url(name) {
+  return document.body.dataset[`${name}Url`];
+}
 
 // --- whose page is this ---------------------------------------------------------------
 
@@ -60,7 +77,7 @@ export function currentUser() {
   return (b && b.dataset.user) || deviceUser || "";
 }
 
-// The opaque name tag of the person's draft store (drafts.js), the same way.
+// The opaque name tag of the person's draft store (journal-drafts.js), the same way.
 export function currentDrafts() {
   const b = badge();
   return (b && b.dataset.user ? b.dataset.drafts : deviceDrafts) || "";
@@ -102,7 +119,7 @@ export async function finishSignOut() {
   const pending = await signOutPending();
   if (!pending) return true;
   try {
-    const response = await fetch("/logout/device", {
+    const response = await fetch(url("deviceLogout"), {
       method: "POST",
       body: new URLSearchParams({ capability: pending.capability || "" }),
       credentials: "same-origin",
@@ -119,11 +136,14 @@ export async function finishSignOut() {
 // The login page after a sign-out, in the language the person was using.
 function loginAfterSignOut() {
   const lang = document.documentElement.lang;
-  return `/login?reason=logged-out${/^(sv|en)$/.test(lang) ? `&lang=${lang}` : ""}`;
+  const target = new URL(url("login"), location.href);
+  target.searchParams.set("reason", "logged-out");
+  if (/^(sv|en)$/.test(lang)) target.searchParams.set("lang", lang);
+  return target.href;
 }
 
 function toSignedOut() {
-  location.replace("/signed-out");
+  location.replace(url("signedOut"));
 }
 
 async function signOut(form) {
@@ -172,7 +192,7 @@ channel?.addEventListener("message", (event) => {
 function isLogoutForm(form) {
   if (!(form instanceof HTMLFormElement)) return false;
   try {
-    return new URL(form.action, location.href).pathname === "/logout";
+    return new URL(form.action, location.href).pathname === url("logout");
   } catch {
     return false;
   }
@@ -191,7 +211,7 @@ function isSignedOutPage() {
 }
 
 function isLoginPage() {
-  return Boolean(document.querySelector('main.login form[action^="/login"]'));
+  return Boolean(document.querySelector(`main.login form[action^="${url("login")}"]`));
 }
 
 function waitForServer() {

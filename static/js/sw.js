@@ -4,27 +4,16 @@
 // Signed out on the phone, not yet on the server (a sign-out made offline, device.js):
 // every navigation first tries to end the session on the server with the stored sign-out
 // capability; until that is confirmed, it gets the "Signed out" page and nothing else.
-const VERSION = "nara-shell-v6";
-const SHELL = [
-  "/offline",
-  "/signed-out",
-  "/static/js/device.js",
-  "/static/css/app.css",
-  "/static/js/app.js",
-  "/static/vendor/htmx.min.js",
-  "/static/icons/icon-192.png",
-  "/static/icons/icon-512.png",
-  "/manifest.webmanifest",
-  // Pinnstatistik: the activity page without data, filled offline from the cached catalogue.
-  "/tally/shell",
-  "/static/js/outbox.js",
-  "/static/js/drafts.js",
-  "/static/js/notes.js",
-  "/static/css/tally.css",
-  "/static/css/journal.css",
-  "/static/css/notes.css",
-  "/static/css/manage.css",
-];
+
+// The file list and cache version, written by `make` (scripts/build_sw.py) from the files
+// in static/ with a content hash: self.NARA_SHELL = { version, files }.
+importScripts("/static/js/sw-manifest.js");
+const { version: VERSION, files: SHELL } = self.NARA_SHELL;
+
+// A worker has no page to read addresses from: these few are the app's (views/auth.py,
+// views/pwa.py, views/tally.py); the shell pages among them are in the generated list.
+const URLS = { login: "/login", deviceLogout: "/logout/device", signedOut: "/signed-out",
+  offline: "/offline", tallyShell: "/tally/shell", activities: "/activities/" };
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -47,36 +36,25 @@ self.addEventListener("activate", (event) => {
 
 // --- the signed-out state (same store as device.js; a classic worker cannot import it) ---
 
-function signOutPending() {
+function signOutRecord(mode) {
   return new Promise((resolve) => {
     const request = indexedDB.open("nara-device", 1);
     request.onupgradeneeded = () => request.result.createObjectStore("kv", { keyPath: "key" });
     request.onerror = () => resolve(null);
     request.onsuccess = () => {
       const db = request.result;
-      const get = db.transaction("kv", "readonly").objectStore("kv").get("signout");
-      get.onsuccess = () => { db.close(); resolve(get.result || null); };
-      get.onerror = () => { db.close(); resolve(null); };
-    };
-  });
-}
-
-function clearSignOut() {
-  return new Promise((resolve) => {
-    const request = indexedDB.open("nara-device", 1);
-    request.onerror = () => resolve();
-    request.onsuccess = () => {
-      const db = request.result;
-      const tx = db.transaction("kv", "readwrite");
-      tx.objectStore("kv").delete("signout");
-      tx.oncomplete = tx.onerror = () => { db.close(); resolve(); };
+      const tx = db.transaction("kv", mode);
+      const store = tx.objectStore("kv");
+      const work = mode === "readonly" ? store.get("signout") : store.delete("signout");
+      tx.oncomplete = () => { db.close(); resolve(work.result || null); };
+      tx.onerror = () => { db.close(); resolve(null); };
     };
   });
 }
 
 async function finishSignOut(pending) {
   try {
-    const response = await fetch("/logout/device", {
+    const response = await fetch(URLS.deviceLogout, {
       method: "POST", credentials: "same-origin", cache: "no-store",
       body: new URLSearchParams({ capability: pending.capability || "" }),
     });
@@ -84,29 +62,26 @@ async function finishSignOut(pending) {
   } catch {
     return false;
   }
-  await clearSignOut();
+  await signOutRecord("readwrite");
   return true;
 }
 
-const SIGNED_OUT_FALLBACK = "<!doctype html><meta charset=utf-8><title>Nära</title>" +
-  "<p>Utloggad. Anslut till internet för att avsluta utloggningen.</p>";
-
 async function navigate(request, url) {
-  const pending = await signOutPending();
+  const pending = await signOutRecord("readonly");
   if (pending) {
     if (await finishSignOut(pending)) {
-      return url.pathname === "/login" ? fetch(request)
-        : Response.redirect("/login?reason=logged-out", 303);
+      return url.pathname === URLS.login ? fetch(request)
+        : Response.redirect(`${URLS.login}?reason=logged-out`, 303);
     }
-    return (await caches.match("/signed-out")) ||
-      new Response(SIGNED_OUT_FALLBACK, { headers: { "Content-Type": "text/html" } });
+    // Without the cached page (it failed to install), an empty answer: nothing is shown.
+    return (await caches.match(URLS.signedOut)) || new Response("", { status: 503 });
   }
   // Pages always come from the network; offline we show the anonymous offline page.
-  // An activity thread offline: the data-free shell (outbox.js fills it from the cached
-  // catalogue); any other page: the offline page.
-  const fallback = url.pathname.startsWith("/activities/") ? "/tally/shell" : "/offline";
+  // An activity thread offline: the data-free shell (tally-outbox.js fills it from the
+  // cached catalogue); any other page: the offline page.
+  const fallback = url.pathname.startsWith(URLS.activities) ? URLS.tallyShell : URLS.offline;
   return fetch(request).catch(() => caches.match(fallback)
-    .then((hit) => hit || caches.match("/offline")));
+    .then((hit) => hit || caches.match(URLS.offline)));
 }
 
 function isShellAsset(url) {

@@ -1,6 +1,6 @@
 """Pinnstatistik: an activity thread with its tallies as bubbles and a composer of chips.
 
-The composer posts through static/js/outbox.js (IndexedDB first, then the network, so a
+The composer posts through static/js/tally-outbox.js (IndexedDB first, then the network, so a
 tally survives a dead connection); without JavaScript it is an ordinary form. The
 outbox's request carries `X-Nara-Outbox: 1` and gets the saved bubble back; a retry of
 the same client_uuid gets the stored tally again (200) instead of a second row; with other
