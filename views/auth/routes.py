@@ -29,8 +29,7 @@ from flask_login import login_user, logout_user
 
 from models import access
 from models.access import sessions
-from models.core.errors import DomainError, ValidationErrors
-from views import csrf, db, limiter, public, render, request, signed_in, user
+from views import csrf, db, limiter, public, render, request, user
 
 bp = Blueprint("auth", __name__)
 
@@ -103,7 +102,7 @@ def unauthorized():
     return response
 
 
-def _start_session(found: access.User) -> None:
+def start_session(found: access.User) -> None:
     """A fresh cookie and a fresh server-side session (no fixation)."""
     row, key = sessions.start(db(), found, request.headers.get("User-Agent", ""))
     db().commit()
@@ -175,7 +174,7 @@ def login():
         if found is not None:
             if current is not None:
                 _end_current(sessions.EndReason.new_login)
-            _start_session(found)
+            start_session(found)
             return redirect(safe_next(request.args.get("next")))
         error = _("Wrong username or password.")
     status = 401 if error else 200
@@ -214,57 +213,6 @@ def signed_out():
     """Signed out on this device, not yet on the server: the service worker serves this
     page to every navigation until the server has confirmed. Holds no personal data."""
     return render("auth/signed_out.html", shell_only=True)
-
-
-@bp.route("/language", methods=["POST"])
-@public
-def language():
-    """Switch the interface language; stored on the account when signed in."""
-    lang = request.form.get("lang", "")
-    if lang in LANGUAGES:
-        session["lang"] = lang
-        me = user()
-        if me is not None:
-            me.locale = lang
-            db().add(me)
-            db().commit()
-    return redirect(safe_next(request.form.get("next")))
-
-
-def _account_page(errors: dict | None = None, status: int = 200, changed: bool = False):
-    return render(
-        "auth/account.html",
-        units=access.units_of(db(), user()),
-        languages=LANGUAGES,
-        role_label=access.ROLE_LABELS.get(user().role, user().role),
-        errors=errors or {}, changed=changed,
-    ), status
-
-
-@bp.route("/account")
-@signed_in("account.update")
-def account():
-    """Who am I, my units, my language, my password."""
-    return _account_page()
-
-
-@bp.route("/account/password", methods=["POST"])
-@signed_in("account.update")
-def change_password():
-    """Change one's own password: every session ends; this device signs in anew."""
-    me = user()
-    form = request.form
-    try:
-        sessions.change_own_password(db(), me, form.get("current", ""), form.get("new", ""),
-                                     form.get("confirm", ""))
-    except DomainError as error:
-        db().rollback()
-        errors = dict(error.errors) if isinstance(error, ValidationErrors) else {
-            "new": str(error)}
-        return _account_page(errors, 422)
-    db().commit()
-    _start_session(me)
-    return _account_page(changed=True)
 
 
 # --- what the phone keeps for the signed-in person --------------------------------------
