@@ -135,18 +135,26 @@ class ArchivedPackage(SQLModel, table=True):
 # --- retention periods (data) ---------------------------------------------------------
 
 
+def period_rows(session: Session) -> list[RetentionPeriod]:
+    """Every kind's row. Migration 0011 seeds them; a kind without a row (a new kind, an
+    emptied table) gets its cited default row here, so no kind is ever kept forever."""
+    rows = {p.kind: p for p in session.exec(select(RetentionPeriod)).all()}
+    for kind, (years, source) in DEFAULT_PERIODS.items():
+        if kind not in rows:
+            rows[kind] = RetentionPeriod(kind=kind, years=years, source=source)
+            session.add(rows[kind])
+    session.flush()
+    return [rows[k] for k in sorted(rows)]
+
+
 def periods(session: Session) -> dict[str, int]:
     """{kind: years}, from the table."""
-    return {p.kind: p.years for p in session.exec(select(RetentionPeriod)).all()}
-
-
-def period_rows(session: Session) -> list[RetentionPeriod]:
-    return list(session.exec(select(RetentionPeriod).order_by(RetentionPeriod.kind)).all())
+    return {p.kind: p.years for p in period_rows(session)}
 
 
 def set_period(session: Session, admin: User, kind: str, years, source: str) -> RetentionPeriod:
     """An admin changes a kind's period (e.g. after a new law); the source must be cited."""
-    row = session.get(RetentionPeriod, kind)
+    row = {p.kind: p for p in period_rows(session)}.get(kind)
     if row is None:
         raise DomainError(_l("Unknown kind of record."), "kind")
     try:
