@@ -169,3 +169,41 @@ def test_the_log_page_says_destroyed_file(db, people, clock, app, client, tmp_pa
     page = soup(client.get("/journal/log"))
     assert page.select(".log-destroyed")
     assert "Gammal Fil" not in page.get_text()
+
+
+def test_the_confirmation_page_shows_the_counts(db, people, clock, app, client):
+    _one_due(db, people, clock, app, NUMBERS[15])
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get(f"/records/retention/run?year={local_today().year}"))
+    (line,) = [li.get_text() for li in page.select(".records-consequences li")]
+    assert "1" in line and "Enhet" in line
+
+
+def test_running_without_the_confirmation_box_is_a_field_error(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/run", data={"year": local_today().year})
+    assert response.status_code == 422
+    assert soup(response).select("#err-confirm")
+    assert db.get(Client, file.id) is not None
+
+
+def test_the_records_officer_runs_destruction_in_the_browser(db, people, clock, app, client,
+                                                            tmp_path):
+    app.config["RECORDS_ARCHIVE_DIR"] = str(tmp_path)
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    file_id = file.id
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/run",
+                           data={"year": local_today().year, "confirm": "yes"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Client, file_id) is None
+
+
+def test_a_hold_without_a_reason_is_a_field_error(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds", data={"client": file.id, "reason": ""})
+    assert response.status_code == 422
+    assert soup(response).select(f"#err-reason-{file.id}")
