@@ -48,6 +48,9 @@ class Config:
         self.SESSION_REFRESH_EACH_REQUEST = False
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        # where the yearly records run writes archive packages (born-day files, issue 14)
+        self.RECORDS_ARCHIVE_DIR = env.get("RECORDS_ARCHIVE_DIR",
+                                           str(ROOT / "instance" / "archive"))
         self.TESTING = False
 
     @property
@@ -99,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
         manage,
         notes,
         pwa,
+        records,
         tally,
         templating,
     )
@@ -124,7 +128,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     register_cli(app)
-    for room in (auth, home, pwa, admin, tally, notes, journal, manage):
+    for room in (auth, home, pwa, admin, tally, notes, journal, manage, records):
         room.register(app)
     return app
 

@@ -18,6 +18,7 @@ def build_world(people) -> World:
     spec = {
         "staff_a": ("staff", "A"), "staff_a2": ("staff", "A"), "staff_b": ("staff", "B"),
         "manager_a": ("manager", "A"), "manager_b": ("manager", "B"), "admin": ("admin", None),
+        "records": ("records", None),  # the records officer (arkivansvarig): every unit
     }
     for name, (role, unit) in spec.items():
         units = [world.units[unit]] if unit else []

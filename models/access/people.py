@@ -30,9 +30,13 @@ class Role(StrEnum):
     staff = "staff"
     manager = "manager"
     admin = "admin"
+    # arkivansvarig (issue 14): retention plans, destruction, archiving and legal holds;
+    # sees no journal content
+    records = "records"
 
 
-ROLE_LABELS = {Role.staff: _l("Staff"), Role.manager: _l("Manager"), Role.admin: _l("Admin")}
+ROLE_LABELS = {Role.staff: _l("Staff"), Role.manager: _l("Manager"), Role.admin: _l("Admin"),
+               Role.records: _l("Records officer")}
 
 
 class Unit(SQLModel, table=True):

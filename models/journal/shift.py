@@ -32,6 +32,7 @@ from models.journal.tables import (
     Assignment,
     Client,
     Consent,
+    DestroyedFile,
     JournalEntry,
     Plan,
     QuickPhrase,
@@ -327,11 +328,15 @@ class LogRow:
     row: AccessLog
     user: User | None
     client: Client | None
+    destroyed: bool = False  # the file was destroyed (records management): no name left
 
 
 def _managed_clients(session: Session, manager: User):
+    """The ids of the clients of the manager's units, with their destroyed files'."""
     units = access.unit_ids(session, manager) if manager.role == Role.manager else set()
-    return select(Client.id).where(col(Client.unit_id).in_(units or {-1}))
+    live = select(Client.id).where(col(Client.unit_id).in_(units or {-1}))
+    gone = select(DestroyedFile.client_id).where(col(DestroyedFile.unit_id).in_(units or {-1}))
+    return live.union(gone)
 
 
 def log_rows(session: Session, manager: User, user_id: int | None = None,
@@ -356,7 +361,8 @@ def log_rows(session: Session, manager: User, user_id: int | None = None,
     rows = session.exec(stmt.order_by(col(AccessLog.id).desc()).limit(limit)).all()
     users = _by_id(session, User, {r.user_id for r in rows})
     clients = _by_id(session, Client, {r.subject_id for r in rows})
-    return [LogRow(r, users.get(r.user_id), clients.get(r.subject_id)) for r in rows]
+    return [LogRow(r, users.get(r.user_id), clients.get(r.subject_id),
+                   r.subject_id not in clients) for r in rows]
 
 
 def _by_id(session: Session, model, ids) -> dict:

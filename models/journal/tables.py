@@ -133,6 +133,7 @@ class Client(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("unit_id", "personal_number", name="uq_client_unit_personal_number"),
+        {"sqlite_autoincrement": True},  # destroyed by records management: ids never reused
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -148,6 +149,8 @@ class Client(SQLModel, table=True):
 
 class Assignment(SQLModel, table=True):
     """An insats/uppdrag carried out for the client."""
+
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
@@ -168,6 +171,7 @@ class StaffAssignment(SQLModel, table=True):
     """Who is staff concerned (berörd personal) for the client, from and to a date."""
 
     __tablename__ = "staff_assignment"
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
@@ -182,6 +186,8 @@ class StaffAssignment(SQLModel, table=True):
 
 class Consent(SQLModel, table=True):
     """What the person agreed to (seed 003): with whom, why, how given, until when."""
+
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
@@ -208,7 +214,8 @@ class Consent(SQLModel, table=True):
 class Plan(SQLModel, table=True):
     """One version of an assignment's implementation plan (genomförandeplan)."""
 
-    __table_args__ = (UniqueConstraint("assignment_id", "version", name="uq_plan_version"),)
+    __table_args__ = (UniqueConstraint("assignment_id", "version", name="uq_plan_version"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
@@ -222,6 +229,7 @@ class Plan(SQLModel, table=True):
 
 class PlanGoal(SQLModel, table=True):
     __tablename__ = "plan_goal"
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -236,9 +244,11 @@ class PlanGoal(SQLModel, table=True):
 
 
 class JournalEntry(SQLModel, table=True):
-    """One note in the journal. Never updated, never deleted."""
+    """One note in the journal. Never updated; deleted only with its whole file when the
+    retention period has passed (records management, issue 14)."""
 
     __tablename__ = "journal_entry"
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(max_length=36, unique=True, index=True)  # client-made: idempotent saves
@@ -258,6 +268,7 @@ class GoalOutcome(SQLModel, table=True):
     """The outcome for one goal, recorded by a follow-up entry."""
 
     __tablename__ = "goal_outcome"
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     entry_id: int = Field(foreign_key="journal_entry.id", index=True)
@@ -291,6 +302,7 @@ class ShiftRead(SQLModel, table=True):
     """A read receipt: the user has read the client's entries up to `through_entry_id`."""
 
     __tablename__ = "shift_read"
+    __table_args__ = {"sqlite_autoincrement": True}  # destroyed rows' ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
@@ -298,6 +310,18 @@ class ShiftRead(SQLModel, table=True):
     shift_id: int | None = Field(default=None, foreign_key="shift_start.id")
     through_entry_id: int = Field(foreign_key="journal_entry.id")
     read_at: datetime = Field(default_factory=utcnow)
+
+
+class DestroyedFile(SQLModel, table=True):
+    """A client file destroyed by records management (issue 14): only its former id, its
+    unit and when. The access log keeps its rows about the file; the log review shows
+    them as "destroyed file" (never a name: the name went with the file)."""
+
+    __tablename__ = "destroyed_file"
+
+    client_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    destroyed_at: datetime = Field(default_factory=utcnow)
 
 
 # --- append-only at the model level ----------------------------------------------------

@@ -12,7 +12,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-ROLES = ("staff_a", "staff_a2", "staff_b", "manager_a", "manager_b", "admin")
+ROLES = ("staff_a", "staff_a2", "staff_b", "manager_a", "manager_b", "admin", "records")
 SIGNED_IN = frozenset(ROLES)
 
 

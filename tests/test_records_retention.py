@@ -1,0 +1,209 @@
+"""Retention and destruction (issue 14, section 1): the due date, periods as data, legal
+holds, the plan, the run (a failed package destroys nothing), the log review after it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from models.access import AccessLog, log_access
+from models.core.clock import local_today
+from models.core.errors import DomainError
+from models.journal.shift import log_rows
+from models.journal.tables import Client
+from models.records import retention
+from models.records.archive import PackageError
+from tests.conftest import soup
+from tests.records_helpers import NUMBERS, old_file
+
+YEARS = {"sol": 5, "lss": 5, "service": 2}
+
+
+def test_due_at_the_end_of_the_year_the_period_passes():
+    assert retention.due_date({"sol": date(2020, 3, 10)}, YEARS, False) == date(2025, 12, 31)
+
+
+def test_a_last_entry_on_new_years_eve_is_due_five_years_later_on_new_years_eve():
+    assert retention.due_date({"sol": date(2020, 12, 31)}, YEARS, False) == date(2025, 12, 31)
+
+
+def test_a_last_entry_on_new_years_day_is_due_the_same_year_end():
+    assert retention.due_date({"sol": date(2021, 1, 1)}, YEARS, False) == date(2026, 12, 31)
+
+
+def test_a_leap_day_counts_by_its_year():
+    assert retention.due_date({"service": date(2024, 2, 29)}, YEARS, False) == date(2026, 12, 31)
+
+
+def test_two_kinds_the_longer_wins():
+    kinds = {"service": date(2022, 6, 1), "sol": date(2021, 6, 1)}
+    assert retention.due_date(kinds, YEARS, False) == date(2026, 12, 31)
+
+
+def test_a_file_with_an_open_assignment_is_never_due():
+    assert retention.due_date({"sol": date(2001, 1, 1)}, YEARS, True) is None
+
+
+def test_a_file_with_no_entries_counts_from_its_creation_with_the_longest_period():
+    assert retention.due_date({}, YEARS, False, date(2019, 5, 5)) == date(2024, 12, 31)
+
+
+def test_the_plan_includes_a_file_on_its_due_day(db, people, clock, app):
+    unit, hanna = people.unit("Enhet"), None
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        old_file(db, clock, unit, hanna, "Dag Sexton", NUMBERS[16], years_ago=7)
+    due = date(local_today().year - 7 + 5, 12, 31)
+    assert [f.due for p in retention.plan(db, due.year, today=due) for f in p.files] == [due]
+
+
+def test_the_plan_leaves_out_a_file_the_day_before_it_is_due(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        old_file(db, clock, unit, hanna, "Dag Sexton", NUMBERS[16], years_ago=7)
+    due = date(local_today().year - 7 + 5, 12, 31)
+    assert retention.plan(db, due.year, today=date(due.year, 12, 30)) == []
+
+
+def test_a_closed_file_within_its_period_is_not_due(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        old_file(db, clock, unit, hanna, "Ny Stängd", NUMBERS[16], years_ago=1)
+    assert retention.plan(db, local_today().year) == []
+
+
+def test_a_run_cannot_be_for_a_year_to_come(db):
+    with pytest.raises(DomainError):
+        retention.plan(db, local_today().year + 1)
+
+
+def test_periods_are_seeded_with_their_seeds(db):
+    rows = {r.kind: r for r in retention.period_rows(db)}
+    assert (rows["sol"].years, rows["service"].years, rows["lss"].years) == (5, 2, 5)
+    assert rows["service"].source.startswith("Seed 002")
+
+
+def test_an_admin_changes_a_period_with_its_source(db, people):
+    admin = people.user("ada", "admin")
+    retention.set_period(db, admin, "service", "3", "Ny socialtjänstlag 2025")
+    assert retention.periods(db)["service"] == 3
+
+
+def test_a_period_out_of_range_is_a_field_error(db, people):
+    admin = people.user("ada", "admin")
+    with pytest.raises(DomainError) as refused:
+        retention.set_period(db, admin, "sol", "0", "x")
+    assert refused.value.field == "years"
+
+
+def _one_due(db, people, clock, app, number=NUMBERS[16]):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        client = old_file(db, clock, unit, hanna, "Gammal Fil", number)
+    log_access(db, hanna, "client", client.id, "thread.read")
+    db.commit()
+    return unit, hanna, client
+
+
+def test_a_legal_hold_stops_destruction(db, people, clock, app, tmp_path):
+    _unit, _hanna, client = _one_due(db, people, clock, app)
+    officer = people.user("arkiv", "records")
+    retention.set_hold(db, officer, client, "Polisens begäran")
+    result = retention.execute(db, local_today().year, tmp_path, lambda f: b"%PDF-", officer)
+    assert result.run.files == 0
+    assert db.get(Client, client.id) is not None
+
+
+def test_a_lifted_hold_lets_destruction_go_on(db, people, clock, app, tmp_path):
+    _unit, _hanna, client = _one_due(db, people, clock, app)
+    officer = people.user("arkiv", "records")
+    retention.lift_hold(db, officer, retention.set_hold(db, officer, client, "Överklagande"))
+    assert retention.execute(db, local_today().year, tmp_path, bytes, officer).run.files == 1
+
+
+def test_a_failed_package_destroys_nothing(db, people, clock, app, tmp_path):
+    _unit, _hanna, client = _one_due(db, people, clock, app, NUMBERS[15])
+
+    def broken(_file):
+        raise PackageError("disk full")
+
+    with pytest.raises(retention.RunFailed):
+        retention.execute(db, local_today().year, tmp_path / "archive", broken)
+    db.rollback()
+    assert db.get(Client, client.id) is not None
+    assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").iterdir())
+
+
+def test_only_the_records_officer_lists_names_and_each_listing_is_logged(db, people, clock, app):
+    _unit, hanna, client = _one_due(db, people, clock, app)
+    officer = people.user("arkiv", "records")
+    plans = retention.plan(db, local_today().year)
+    with pytest.raises(DomainError):
+        retention.log_plan_listing(db, hanna, plans)
+    retention.log_plan_listing(db, officer, plans)
+    logged = db.exec(select(AccessLog).where(AccessLog.action == "records.plan")).all()
+    assert [(r.user_id, r.subject_id) for r in logged] == [(officer.id, client.id)]
+
+
+def test_the_log_review_shows_a_destroyed_file_without_its_name(db, people, clock, app,
+                                                                   tmp_path):
+    unit, _hanna, client = _one_due(db, people, clock, app)
+    maja = people.user("maja", "manager", [unit])
+    retention.execute(db, local_today().year, tmp_path, bytes)
+    db.commit()
+    rows = [r for r in log_rows(db, maja) if r.row.subject_id == client.id]
+    assert rows and all(r.destroyed and r.client is None for r in rows)
+
+
+def test_the_log_page_says_destroyed_file(db, people, clock, app, client, tmp_path):
+    unit, _hanna, _client = _one_due(db, people, clock, app)
+    maja = people.user("maja", "manager", [unit])
+    retention.execute(db, local_today().year, tmp_path, bytes)
+    db.commit()
+    people.login(maja)
+    page = soup(client.get("/journal/log"))
+    assert page.select(".log-destroyed")
+    assert "Gammal Fil" not in page.get_text()
+
+
+def test_the_confirmation_page_shows_the_counts(db, people, clock, app, client):
+    _one_due(db, people, clock, app, NUMBERS[15])
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get(f"/records/retention/run?year={local_today().year}"))
+    (line,) = [li.get_text() for li in page.select(".records-consequences li")]
+    assert "1" in line and "Enhet" in line
+
+
+def test_running_without_the_confirmation_box_is_a_field_error(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/run", data={"year": local_today().year})
+    assert response.status_code == 422
+    assert soup(response).select("#err-confirm")
+    assert db.get(Client, file.id) is not None
+
+
+def test_the_records_officer_runs_destruction_in_the_browser(db, people, clock, app, client,
+                                                            tmp_path):
+    app.config["RECORDS_ARCHIVE_DIR"] = str(tmp_path)
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    file_id = file.id
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/run",
+                           data={"year": local_today().year, "confirm": "yes"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Client, file_id) is None
+
+
+def test_a_hold_without_a_reason_is_a_field_error(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds", data={"client": file.id, "reason": ""})
+    assert response.status_code == 422
+    assert soup(response).select(f"#err-reason-{file.id}")
