@@ -98,8 +98,8 @@ def create_app(config: dict | None = None) -> Flask:
         login_manager,
         manage,
         notes,
-        records,
         pwa,
+        records,
         tally,
         templating,
     )
