@@ -157,6 +157,13 @@ def _mark(client, home, note, passage=SECRET, reason="Uppgift om tredje man"):
                        data={"entry": note.id, "passage": passage, "reason": reason})
 
 
+def _release(client, home, recipient="Astrid själv", page=None):
+    """Press "Release" on the review page as it was shown (`page`: an older rendering)."""
+    form = (page or soup(client.get(_base(home)))).select_one("#release form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    return client.post(f"{_base(home)}/release", data=data | {"recipient": recipient})
+
+
 def test_the_review_offers_a_withhold_form_for_each_note(people, home, note):
     client = people.login(home.maja)
     page = soup(client.get(_base(home)))
@@ -190,7 +197,7 @@ def test_the_printable_copy_shows_the_notice_and_not_the_passage(people, home, n
 
 def test_a_release_without_recipient_is_refused_at_the_field(people, home, note):
     client = people.login(home.maja)
-    response = client.post(f"{_base(home)}/release", data={"recipient": ""})
+    response = _release(client, home, "")
     assert response.status_code == 422
     assert text_of(soup(response).select_one("#err-recipient")) == "Ange till vem kopian lämnas ut."
 
@@ -198,7 +205,7 @@ def test_a_release_without_recipient_is_refused_at_the_field(people, home, note)
 def test_the_release_page_shows_the_recipient_and_the_checksum(people, home, note, db):
     client = people.login(home.maja)
     _mark(client, home, note)
-    response = client.post(f"{_base(home)}/release", data={"recipient": "Astrid själv"})
+    response = _release(client, home)
     row = db.exec(select(rtr.ReadingRelease)).one()
     assert response.headers["Location"] == f"/records/releases/{row.id}"
     page = soup(client.get(response.headers["Location"]))
@@ -210,7 +217,7 @@ def test_the_released_pdf_is_the_stored_one_with_the_notice_and_without_the_pass
         people, home, note, db):
     client = people.login(home.maja)
     _mark(client, home, note)
-    client.post(f"{_base(home)}/release", data={"recipient": "Astrid själv"})
+    _release(client, home)
     row = db.exec(select(rtr.ReadingRelease)).one()
     pdf = client.get(f"/records/releases/{row.id}/pdf")
     assert hashlib.sha256(pdf.data).hexdigest() == row.pdf_sha256
@@ -223,14 +230,14 @@ def test_each_step_of_the_review_and_release_is_access_logged(people, home, note
     client.get(_base(home))
     _mark(client, home, note)
     client.get(f"{_base(home)}/copy")
-    client.post(f"{_base(home)}/release", data={"recipient": "Astrid själv"})
+    _release(client, home)
     row = db.exec(select(rtr.ReadingRelease)).one()
     client.get(f"/records/releases/{row.id}/pdf")
     actions = [r.action for r in db.exec(select(AccessLog).where(
         AccessLog.subject_id == home.client.id, AccessLog.user_id == home.maja.id,
         AccessLog.action.startswith("right_to_read")).order_by(AccessLog.id))]
     assert actions == ["right_to_read.review", "right_to_read.withhold", "right_to_read.copy",
-                       "right_to_read.release", "right_to_read.pdf"]
+                       "right_to_read.review", "right_to_read.release", "right_to_read.pdf"]
 
 
 def test_staff_concerned_cannot_open_the_review_and_the_attempt_is_logged(
@@ -240,6 +247,25 @@ def test_staff_concerned_cannot_open_the_review_and_the_attempt_is_logged(
     row = db.exec(select(AccessLog).where(AccessLog.user_id == home.hanna.id,
                                           AccessLog.action == "right_to_read.review")).one()
     assert row.outcome == "denied"
+
+
+def test_pressing_release_twice_releases_one_copy(people, home, note, db):
+    client = people.login(home.maja)
+    _mark(client, home, note)
+    page = soup(client.get(_base(home)))
+    _release(client, home, page=page)
+    again = _release(client, home, page=page)
+    assert again.status_code == 422
+    assert soup(again).select_one("#err-release") is not None
+    assert len(db.exec(select(rtr.ReadingRelease)).all()) == 1
+
+
+def test_a_mark_made_after_the_page_was_shown_stops_the_release(people, home, note, db):
+    client = people.login(home.maja)
+    page = soup(client.get(_base(home)))  # no review yet: nothing marked
+    _mark(client, home, note)  # e.g. a colleague, in another tab
+    assert _release(client, home, page=page).status_code == 422
+    assert db.exec(select(rtr.ReadingRelease)).all() == []
 
 
 def test_the_journal_export_still_shows_every_note_in_full(people, home, note):

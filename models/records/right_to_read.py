@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, LargeBinary, event
+from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import User
@@ -243,6 +244,26 @@ def check_recipient(raw) -> str:
                       required=_l("Say to whom the copy is released."))
 
 
+def latest_release_id(session: Session, client: Client) -> int:
+    """The id of the client's newest release, 0 when none: the release form carries it."""
+    return session.exec(select(ReadingRelease.id).where(
+        ReadingRelease.client_id == client.id).order_by(ReadingRelease.id.desc())).first() or 0
+
+
+def review_to_release(session: Session, user: User, client: Client, review_id,
+                      seen_release_id) -> ReadingReview:
+    """The review the manager saw when pressing release, still open and unchanged by a
+    release since: a second press (or a colleague's release meanwhile) must never release
+    the file again through a fresh review that has none of the marks."""
+    current = current_review(session, client)
+    wanted = parse_id(review_id)
+    if parse_id(seen_release_id) != (latest_release_id(session, client) or None) or (
+            wanted != (current.id if current else None)):
+        raise DomainError(_l("The review has changed since you opened it (a copy was released "
+                             "or marks were made). Check it and release again."), "release")
+    return current or open_review(session, user, client)
+
+
 def release(session: Session, user: User, review: ReadingReview, recipient: str,
             pdf: bytes) -> ReadingRelease:
     """Release the reviewed copy to `recipient`: the PDF as made, with its SHA-256."""
@@ -279,6 +300,6 @@ def describe(session: Session, row: ReadingRelease) -> ReleaseView:
 
 def releases_of(session: Session, client: Client) -> list[ReleaseView]:
     """Every copy released from the client's file, newest first."""
-    rows = session.exec(select(ReadingRelease).where(
+    rows = session.exec(select(ReadingRelease).options(defer(ReadingRelease.pdf)).where(
         ReadingRelease.client_id == client.id).order_by(ReadingRelease.id.desc()))
     return [describe(session, row) for row in rows]

@@ -26,10 +26,10 @@ def build(world):
     entry, _ = add_entry(session, manager, client, assignment.id, "action", "Grannen ringde.")
     earlier = rtr.release(session, manager, rtr.open_review(session, manager, client),
                           "Klienten", b"%PDF-1.7 test")
-    mark = rtr.withhold(session, manager, rtr.open_review(session, manager, client), entry.id,
-                        "Grannen", "Tredje man")
+    review = rtr.open_review(session, manager, client)
+    mark = rtr.withhold(session, manager, review, entry.id, "Grannen", "Tredje man")
     world.objects.update(rtr_client=client.id, rtr_entry=entry.id, rtr_mark=mark.id,
-                         rtr_release=earlier.id)
+                         rtr_release=earlier.id, rtr_review=review.id)
     session.commit()
 
 
@@ -47,7 +47,9 @@ CASES = {
         MANAGER_A, "POST"),
     "records.copy": Case(_c("/records/clients/{rtr_client}/right-to-read/copy"), MANAGER_A),
     "records.release": Case(_c("/records/clients/{rtr_client}/right-to-read/release"),
-                            MANAGER_A, "POST", {"recipient": "Klienten själv"}),
+                            MANAGER_A, "POST", lambda w: {
+                                "recipient": "Klienten själv", "review": w.objects["rtr_review"],
+                                "seen": w.objects["rtr_release"]}),
     "records.released": Case(_c("/records/releases/{rtr_release}"), MANAGER_A),
     "records.released_pdf": Case(_c("/records/releases/{rtr_release}/pdf"), MANAGER_A),
 }

@@ -72,7 +72,8 @@ def _review_page(client, errors: dict | None = None, form=None, status: int = 20
     marks = [(w, db().get(j.JournalEntry, w.entry_id))
              for w in rtr.withholdings_of(db(), current)]
     return render("records/right_to_read.html", errors=errors or {}, form=form or {},
-                  marks=marks, releases=rtr.releases_of(db(), client),
+                  marks=marks, review_row=current, releases=rtr.releases_of(db(), client),
+                  seen=rtr.latest_release_id(db(), client),
                   **_copy_context(client, current)), status
 
 
@@ -123,8 +124,10 @@ def release(client_id: int):
     """Release the reviewed copy to someone: PDF/A made, stored with its SHA-256, final."""
     client = _open(client_id, "right_to_read.release", commit=False)
     try:
-        recipient = rtr.check_recipient(request.form.get("recipient"))
-        review_row = rtr.open_review(db(), user(), client)
+        form = request.form
+        recipient = rtr.check_recipient(form.get("recipient"))
+        review_row = rtr.review_to_release(db(), user(), client, form.get("review"),
+                                           form.get("seen"))
         html = render_template("records/right_to_read_copy.html", for_pdf=True,
                                recipient=recipient, released_by=user(),
                                **_copy_context(client, review_row))
