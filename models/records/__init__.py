@@ -1,3 +1,11 @@
-"""Records management (issue 14): retention and destruction, archive packages."""
+"""Records management (seeds 002–004): retention and destruction, archive packages for
+born-day files, the right to read with a secrecy review, log review, deviations and
+self-checks.
 
-from models.records import archive, retention, rules_retention  # noqa: F401
+Modules: retention (periods as data, due dates, legal holds, the run, the destruction log),
+archive (E-ARK CSIP packages), right_to_read (the person's copy, the secrecy review and the
+release). Each part registers its access rules from its rules_<part> module.
+"""
+
+from models.records import archive, retention, right_to_read  # noqa: F401
+from models.records import rules_retention, rules_right_to_read  # noqa: F401  (access rules)

@@ -1,10 +1,11 @@
-"""Records management: retention, destruction, archive packages; `flask records …`."""
+"""Records management: retention, destruction and archive packages (`flask records …`),
+the right to read with a secrecy review."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from views.records import retention  # noqa: F401  (its routes)
+from views.records import retention, right_to_read  # noqa: F401  (their routes)
 from views.records.blueprint import bp
 from views.records.cli import records_cli
 
