@@ -7,5 +7,4 @@ archive (E-ARK CSIP packages), right_to_read (the person's copy, the secrecy rev
 release). Each part registers its access rules from its rules_<part> module.
 """
 
-from models.records import archive, retention, right_to_read  # noqa: F401
-from models.records import rules_retention, rules_right_to_read  # noqa: F401  (access rules)
+from models.records import archive, retention, right_to_read, rules_retention, rules_right_to_read  # noqa: F401  # noqa: F401  (access rules)
