@@ -12,6 +12,7 @@ from models import (  # noqa: F401
     journal,
     manage,
     notes,
+    records,
     tally,
 )
 from models.access import inbox, sessions  # noqa: F401
