@@ -7,9 +7,10 @@ from sqlmodel import Session
 from models.access import Role, User, rule
 
 
-@rule("records.log_review")
+@rule("records.log_review", hide=True)
 def _records_log_review(session: Session, user: User, _obj) -> bool:
-    """Filter the log, draw samples and list one's reviews: managers (own units only)."""
+    """Filter the log, draw samples, list one's reviews: managers (own units); others
+    are told the pages do not exist."""
     return user.role == Role.manager
 
 
