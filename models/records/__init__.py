@@ -4,7 +4,16 @@ self-checks.
 
 Modules: retention (periods as data, due dates, legal holds, the run, the destruction log),
 archive (E-ARK CSIP packages), right_to_read (the person's copy, the secrecy review and the
-release). Each part registers its access rules from its rules_<part> module.
+release), log_review (loggkontroll). Each part registers its access rules from its
+rules_<part> module.
 """
 
-from models.records import archive, retention, right_to_read, rules_retention, rules_right_to_read  # noqa: F401  # noqa: F401  (access rules)
+from models.records import (  # noqa: F401  # noqa: F401  (access rules)
+    archive,
+    log_review,
+    retention,
+    right_to_read,
+    rules_log_review,
+    rules_retention,
+    rules_right_to_read,
+)
