@@ -40,7 +40,7 @@ CASES = {
     "records.log_review": Case("/records/log", MANAGERS),
     "records.draw_sample": Case("/records/log/reviews", MANAGERS, method="POST",
                                 data={"size": "3"}),
-    "records.review": Case(_review, MANAGER_A),
+    "records.log_sample": Case(_review, MANAGER_A),
     "records.mark_row": Case(
         lambda w: _review(w, f"/rows/{w.objects['log_review_row']}"), MANAGER_A,
         method="POST", data={"verdict": "questioned", "comment": "Varför?"}),

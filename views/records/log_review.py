@@ -53,7 +53,7 @@ def draw_sample():
     except DomainError as error:
         db().rollback()
         return _log_page(form, None, _errors(error), size=form.get("size", ""))
-    return redirect(url_for("records.review", review_id=review.id), 303)
+    return redirect(url_for("records.log_sample", review_id=review.id), 303)
 
 
 def _review_page(review, errors=None, form=None, row_id=None):
@@ -65,7 +65,7 @@ def _review_page(review, errors=None, form=None, row_id=None):
 
 @bp.route("/log/reviews/<id:review_id>")
 @signed_in("records.log_review")
-def review(review_id: int):
+def log_sample(review_id: int):
     """One review: its sample to walk, then its signature and notes."""
     return _review_page(load_or_404(lr.LogReview, review_id, "records.log_review_open"))
 
@@ -81,7 +81,7 @@ def mark_row(review_id: int, log_id: int):
     except DomainError as error:
         db().rollback()
         return _review_page(review, _errors(error), form, log_id)
-    return redirect(url_for("records.review", review_id=review.id, _anchor=f"row-{log_id}"),
+    return redirect(url_for("records.log_sample", review_id=review.id, _anchor=f"row-{log_id}"),
                     303)
 
 
@@ -96,7 +96,7 @@ def sign_review(review_id: int):
     except DomainError as error:
         db().rollback()
         return _review_page(review, _errors(error), form)
-    return redirect(url_for("records.review", review_id=review.id, _anchor="signature"), 303)
+    return redirect(url_for("records.log_sample", review_id=review.id, _anchor="signature"), 303)
 
 
 @bp.route("/log/reviews/<id:review_id>/notes", methods=["POST"])
@@ -109,4 +109,4 @@ def add_note(review_id: int):
     except DomainError as error:
         db().rollback()
         return _review_page(review, _errors(error), request.form)
-    return redirect(url_for("records.review", review_id=review.id, _anchor="notes"), 303)
+    return redirect(url_for("records.log_sample", review_id=review.id, _anchor="notes"), 303)
