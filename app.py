@@ -99,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
         manage,
         notes,
         pwa,
+        records,
         tally,
         templating,
     )
@@ -124,7 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     register_cli(app)
-    for room in (auth, home, pwa, admin, tally, notes, journal, manage):
+    for room in (auth, home, pwa, admin, tally, notes, journal, manage, records):
         room.register(app)
     return app
 
