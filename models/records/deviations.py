@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _n
+from flask_babel import ngettext
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -367,6 +367,6 @@ def _deviation_thread(session: Session, user: User) -> list[Thread]:
         col(Deviation.unit_id).in_(managed or [-1]), Deviation.status != "closed")).one()
     newest = session.exec(select(func.max(Deviation.reported_at)).where(
         col(Deviation.unit_id).in_(managed or [-1]))).one()
-    line = _n("%(num)d open deviation", "%(num)d open deviations", open_)
+    line = ngettext("%(num)d open deviation", "%(num)d open deviations", open_)
     return [Thread("deviations", str(_l("Deviations and self-checks")), "records.deviations",
                    last_line=str(line), time=newest, unread=open_, kind="unit")]
