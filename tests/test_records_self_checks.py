@@ -223,3 +223,13 @@ def test_the_quality_report_downloads_as_csv(client, people, home):
     response = client.get("/records/quality.csv?year=2026")
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("year,unit,section")
+
+
+def test_the_quality_report_downloads_as_a_pdf_with_its_figures(client, people, home):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    people.login(home.maja)
+    response = client.get("/records/quality.pdf?year=2026")
+    assert response.mimetype == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Kvalitetsberättelse 2026" in text and "Hemtjänst Test" in text

@@ -68,4 +68,5 @@ CASES = {
                                     {"conclusion": "Bra."}),
     "records.quality_report": Case("/records/quality", MANAGERS),
     "records.quality_report_csv": Case("/records/quality.csv", MANAGERS),
+    "records.quality_report_pdf": Case("/records/quality.pdf", MANAGERS),
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Response, abort, g, redirect, url_for
+from flask import Response, abort, current_app, g, redirect, render_template, url_for
+from flask_babel import get_locale
 from sqlalchemy.exc import IntegrityError
 
 from models.access import Unit, User, units_of
@@ -20,7 +21,7 @@ from models.core.parse import parse_day, parse_id, parse_int
 from models.journal.people import open_assignments, open_client
 from models.journal.tables import WHEN_CHOICES, Client, log_client_access
 from models.records import deviations as dev
-from models.records import quality
+from models.records import quality, quality_pdf
 from models.records import self_checks as sc
 from views import db, load_or_404, render, request, signed_in, user
 from views.records.blueprint import bp
@@ -326,7 +327,8 @@ def quality_report():
     rows = quality.year_summary(db(), _managed(), year)
     db().commit()
     return render("records/self_check_year.html", year=year, rows=rows,
-                  criteria=sc.CRITERIA, results=sc.RESULTS, statuses=dev.STATUSES)
+                  criteria=sc.CRITERIA, results=sc.RESULTS, statuses=dev.STATUSES,
+                  pdf=quality_pdf.available())
 
 
 @bp.route("/quality.csv")
@@ -339,3 +341,20 @@ def quality_report_csv():
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="kvalitet-{year}.csv"'})
 
+
+
+@bp.route("/quality.pdf")
+@signed_in("records.quality")
+def quality_report_pdf():
+    """The same figures as a PDF/A-2b (only where WeasyPrint is installed)."""
+    if not quality_pdf.available():
+        abort(404)
+    year = _year()
+    html = render_template("records/self_check_year_print.html", year=year,
+                           rows=quality.year_summary(db(), _managed(), year),
+                           criteria=sc.CRITERIA, results=sc.RESULTS, statuses=dev.STATUSES,
+                           locale=str(get_locale() or "sv"))
+    db().commit()
+    body = quality_pdf.pdf(html, current_app.static_folder)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="kvalitet-{year}.pdf"'})
