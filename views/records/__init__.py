@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from views.records import quality  # noqa: F401  (its routes)
+from views.records import deviations, quality, self_checks  # noqa: F401  (their routes)
 from views.records.blueprint import bp
 
 
