@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from models.demo import journal, manage, notes, people, tally
+from models.demo import journal, manage, notes, people, quality, tally
 from models.demo.people import DEMO_PASSWORD, USERS, unit_named, user_named  # noqa: F401
 
 SEEDERS = (
@@ -17,6 +17,7 @@ SEEDERS = (
     notes.seed_working_contact,
     manage.seed_statistics,
     manage.seed_follow_ups,
+    quality.seed_quality,
 )
 
 

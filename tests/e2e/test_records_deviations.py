@@ -15,6 +15,8 @@ from models.journal.tables import Client, JournalEntry
 from models.records.deviations import Deviation
 from tests.e2e.conftest import PHONE, SHOTS, axe_violations, login, shot, wait_until
 
+WHAT = "Kvällsbesöket uteblev, ingen personal kom."
+
 
 class Taps:
     """Counts every tap the test makes, the way a person's thumb would."""
@@ -32,9 +34,9 @@ def _client_id(live_app, name: str) -> int:
         return session.exec(select(Client.id).where(Client.name == name)).first()
 
 
-def _deviations(live_app) -> list[Deviation]:
+def _reported(live_app, what: str) -> list[Deviation]:
     with new_session(live_app.extensions["nara_engine"]) as session:
-        return list(session.exec(select(Deviation)))
+        return list(session.exec(select(Deviation).where(Deviation.what == what)))
 
 
 def _category(live_app, entry_id: int) -> str:
@@ -53,13 +55,13 @@ def test_staff_report_a_deviation_in_four_taps_and_the_manager_closes_it(page, b
     assert axe_violations(page) == []
     shot(page, "deviation-1-report-form")
     taps(page.get_by_label("Vad hände?"))
-    page.get_by_label("Vad hände?").fill("Kvällsbesöket uteblev, ingen personal kom.")
+    page.get_by_label("Vad hände?").fill(WHAT)
     taps(page.get_by_role("button", name="Rapportera avvikelsen"))
     expect(page.get_by_role("heading", name="Tack: avvikelsen är rapporterad.")).to_be_visible()
     assert taps.count <= 4, taps.count
     assert axe_violations(page) == []
     shot(page, "deviation-2-receipt")
-    [deviation] = _deviations(live_app)
+    [deviation] = _reported(live_app, WHAT)
     assert deviation.status == "reported" and _category(live_app, deviation.entry_id) == "deviation"
 
     manager = browser.new_context(base_url=live_server.url, **PHONE)
@@ -69,7 +71,7 @@ def test_staff_report_a_deviation_in_four_taps_and_the_manager_closes_it(page, b
     expect(boss.locator("#deviation-counts [data-count=reported]")).to_have_text("1")
     assert axe_violations(boss) == []
     shot(boss, "deviation-3-manager-list")
-    boss.locator("#deviation-list a.thread-row").first.tap()
+    boss.locator("#deviation-list a.thread-row", has_text=WHAT[:30]).tap()
     boss.get_by_role("radio", name="Utebliven insats").tap()
     boss.get_by_label("Utredning och analys").fill(
         "Schemat saknade kvällspasset.")
@@ -80,7 +82,7 @@ def test_staff_report_a_deviation_in_four_taps_and_the_manager_closes_it(page, b
     expect(boss.locator("#deviation-status")).to_have_text("Avslutad")
     wait_until(boss, "document.querySelector('#h-closed') !== null")
     shot(boss, "deviation-5-closed")
-    [closed] = _deviations(live_app)
+    [closed] = _reported(live_app, WHAT)
     assert closed.status == "closed" and closed.kind_id is not None
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS.parent / "deviation-taps.json").write_text(json.dumps({"report_taps": taps.count}))
