@@ -1,7 +1,7 @@
 """The domain, one package per room. Importing it loads every table and access rule.
 
 Layers (checked by import-linter, pyproject.toml): core ← access ← catalogue ← tally ←
-journal | notes ← manage | admin ← demo. A room registers its access rules and inbox
+journal | notes ← manage | admin | records ← demo. A room registers its access rules and inbox
 threads with `access` when imported; `access` knows no room.
 """
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from models.access import AccessLog, log_access
 from models.core.clock import local_today
+from models.core.db import utcnow
 from models.core.errors import DomainError
 from models.journal.shift import log_rows
 from models.journal.tables import Client
@@ -207,3 +208,26 @@ def test_a_hold_without_a_reason_is_a_field_error(db, people, clock, app, client
     response = client.post("/records/retention/holds", data={"client": file.id, "reason": ""})
     assert response.status_code == 422
     assert soup(response).select(f"#err-reason-{file.id}")
+
+
+def test_destroying_a_file_keeps_the_units_deviation_without_its_link(db, people, clock, app,
+                                                                      tmp_path):
+    """The unit's quality records outlive the file they were about, unlinked."""
+    import uuid
+
+    from models.journal.tables import JournalEntry
+    from models.records.deviations import Deviation
+
+    unit, hanna, client = _one_due(db, people, clock, app)
+    entry_id = db.exec(select(JournalEntry.id).where(JournalEntry.client_id == client.id)).first()
+    deviation = Deviation(uuid=str(uuid.uuid4()), unit_id=unit.id, client_id=client.id,
+                          entry_id=entry_id, reported_by=hanna.id,
+                          occurred_at=utcnow(), what="Besöket uteblev.")
+    db.add(deviation)
+    db.commit()
+    officer = people.user("arkiv", "records")
+    assert retention.execute(db, local_today().year, tmp_path, bytes, officer).run.files == 1
+    db.commit()
+    db.expire_all()
+    kept = db.get(Deviation, deviation.id)
+    assert (kept.client_id, kept.entry_id, kept.what) == (None, None, "Besöket uteblev.")

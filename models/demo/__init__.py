@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from models.demo import journal, manage, notes, people, records, records_log_review, tally
+from models.demo import journal, manage, notes, people, quality, records, records_log_review, tally
 from models.demo.people import DEMO_PASSWORD, USERS, unit_named, user_named  # noqa: F401
 
 SEEDERS = (
@@ -19,6 +19,7 @@ SEEDERS = (
     manage.seed_follow_ups,
     records.seed_right_to_read,
     records_log_review.seed_log_review,
+    quality.seed_quality,
 )
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access import Role, Unit, User, log_access
@@ -45,6 +45,8 @@ from models.records.archive import (
     verify_package,
     write_package,
 )
+from models.records.deviations import Deviation
+from models.records.self_checks import SelfCheckItem
 
 ACCESS_LOG_KIND = "access_log"  # the access log's own retention, a row like the others
 REASON_MAX = 300
@@ -325,6 +327,11 @@ def _delete_file(session: Session, client: Client, log: DestructionLog) -> None:
     run = session.execute
     run(delete(GoalOutcome).where(col(GoalOutcome.entry_id).in_(entry_ids)))
     run(delete(ShiftRead).where(ShiftRead.client_id == client.id))
+    # The unit's quality records stay (they have their own retention) but lose the link:
+    # a deviation or a self-check row no longer points at a file that is gone.
+    run(update(Deviation).where(Deviation.client_id == client.id)
+        .values(client_id=None, entry_id=None))
+    run(update(SelfCheckItem).where(SelfCheckItem.client_id == client.id).values(client_id=None))
     log.entries += run(delete(JournalEntry).where(JournalEntry.client_id == client.id)).rowcount
     log.goals += run(delete(PlanGoal).where(col(PlanGoal.plan_id).in_(plan_ids))).rowcount
     log.plans += run(delete(Plan).where(col(Plan.assignment_id).in_(assignment_ids))).rowcount
