@@ -298,7 +298,8 @@ def test_the_catalogue_export_holds_no_note_or_pseudonym(app, world, contact, tm
 def test_the_managers_statistics_export_counts_the_talks_but_holds_no_note(client, world,
                                                                            contact):
     import io
-    import zipfile
+
+    from openpyxl import load_workbook
 
     for _ in range(5):  # five, so the shared (<5 hidden) export shows the figure
         notes.log_talk(world.db, world.kim, contact, valid_values(world.db, world.rad.key),
@@ -308,7 +309,8 @@ def test_the_managers_statistics_export_counts_the_talks_but_holds_no_note(clien
     response = client.get(f"/manage/stats/export?activity={world.rad.id}&format=xlsx"
                           "&table=all")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    with zipfile.ZipFile(io.BytesIO(response.get_data())) as xlsx:
-        text = "".join(xlsx.read(name).decode("utf-8", "replace") for name in xlsx.namelist())
-    assert "Råd och stöd" in text and "<v>5</v>" in text  # the five talks are there
+    book = load_workbook(io.BytesIO(response.get_data()))
+    values = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
+    text = " ".join(str(v) for v in values if v is not None)
+    assert "Råd och stöd" in text and 5 in values  # the five talks are there
     assert "Statistikmarkör" not in text and "Blå 7" not in text

@@ -157,3 +157,14 @@ def wait_until(page, js: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for: {js}")
         page.wait_for_timeout(100)
+
+
+class Taps:
+    """Counts every tap the test makes, the way a person's thumb would."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def __call__(self, locator):
+        locator.tap()
+        self.count += 1

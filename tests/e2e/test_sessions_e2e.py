@@ -102,7 +102,8 @@ def test_sign_out_offline_on_a_shared_phone_ends_the_session_and_leaves_no_trace
 
     page.goto("/account")  # offline: the service worker's offline page, with "Logga ut"
     page.get_by_role("heading", name="Du är offline").wait_for()
-    assert badge_count(page) == "3"
+    wait_until(page, "() => document.querySelector('#outbox-badge .outbox-count')"
+                     ".textContent.trim() === '3'")  # counted once the store is read
     warnings = []
     page.once("dialog", lambda d: (warnings.append(d.message), d.accept()))
     page.get_by_role("button", name="Logga ut").tap()

@@ -11,7 +11,7 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import Tally, values_of
-from tests.e2e.conftest import SHOTS, axe_violations, login, shot, wait_until
+from tests.e2e.conftest import SHOTS, Taps, axe_violations, login, shot, wait_until
 
 PENDING_JS = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-outbox");
@@ -56,15 +56,6 @@ def wait_for_rows(page, app, expected: int) -> None:
     assert rows(app) == expected
 
 
-class Taps:
-    """Counts every tap the test makes, the way a person's thumb would."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def __call__(self, locator):
-        locator.tap()
-        self.count += 1
 
 
 # (user, activity key, taps for a new combination: [(field, chip label) | ("+", stepper)],

@@ -13,20 +13,11 @@ from sqlmodel import select
 from models.core.db import new_session
 from models.journal.tables import Client, JournalEntry
 from models.records.deviations import Deviation
-from tests.e2e.conftest import PHONE, SHOTS, axe_violations, login, shot, wait_until
+from tests.e2e.conftest import PHONE, SHOTS, Taps, axe_violations, login, shot, wait_until
 
 WHAT = "Kvällsbesöket uteblev, ingen personal kom."
 
 
-class Taps:
-    """Counts every tap the test makes, the way a person's thumb would."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def __call__(self, locator):
-        locator.tap()
-        self.count += 1
 
 
 def _client_id(live_app, name: str) -> int:
