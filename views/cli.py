@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlmodel import select
 
 from models import access
 from models.core.db import new_session
@@ -59,7 +58,7 @@ def create_user_command(username, display_name, role, unit_names, password):
     with _session() as session:
         units = []
         for name in unit_names:
-            unit = session.exec(select(access.Unit).where(access.Unit.name == name)).first()
+            unit = access.unit_named(session, name)
             if unit is None:
                 raise click.ClickException(f"No unit named {name!r}.")
             units.append(unit)

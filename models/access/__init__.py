@@ -21,8 +21,10 @@ from models.access.people import (  # noqa: F401
     on_leaving,
     person_left,
     unit_ids,
+    unit_named,
     units_of,
     use_fast_password_hashing,
+    user_named,
     verify_password,
 )
 from models.access.policy import (  # noqa: F401

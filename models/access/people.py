@@ -126,6 +126,15 @@ def create_user(
     return user
 
 
+def unit_named(session: Session, name: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.name == name)).first()
+
+
+def user_named(session: Session, username: str) -> User | None:
+    """The account with this username (usernames are stored in lower case)."""
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
 def create_unit(session: Session, name: str) -> Unit:
     name = clean_text(name, "name", 120, _l("A unit name is required."))
     existing = session.exec(select(Unit).where(Unit.name == name)).first()

@@ -106,9 +106,9 @@ def expiry_reason(row: UserSession, user: User, limits: Limits, now: datetime) -
     margin, so a phone left signed in is not signed in tomorrow."""
     if not user.active:
         return EndReason.deactivated
-    if now - _aware(row.created_at) >= limits.max_age:
+    if now - row.created_at >= limits.max_age:
         return EndReason.max_age
-    if now - _aware(row.last_seen_at) >= limits.idle:
+    if now - row.last_seen_at >= limits.idle:
         return EndReason.idle
     return None
 
@@ -132,7 +132,7 @@ def resolve(session: Session, key: str, limits: Limits, active: bool = True) -> 
         _end_where(session, UserSession.id == row.id, reason, None, now)
         session.commit()
         return Found(ended_reason=reason)
-    if active and now - _aware(row.last_seen_at) >= SEEN_GRANULARITY:
+    if active and now - row.last_seen_at >= SEEN_GRANULARITY:
         session.execute(
             update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
         )
@@ -243,10 +243,3 @@ def device_label(user_agent: str) -> str:
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, ua)), "")
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, ua)), "")
     return " · ".join(p for p in (browser, system) if p)
-
-
-def _aware(dt: datetime) -> datetime:
-    # SQLite returns naive datetimes for what was stored as UTC
-    from datetime import UTC
-
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

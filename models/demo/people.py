@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from models.access import Role, Unit, User, create_unit, create_user
+from models.access import Role, create_unit, create_user, unit_named, user_named
 
 UNITS = ("Fältgruppen", "Familjecentralen", "Hemtjänst Norr", "Mötesplatsen")
 
@@ -18,14 +18,6 @@ USERS = (
     ("maja", "Maja Enhetschef", Role.manager, UNITS),
     ("admin", "Ada Admin", Role.admin, ()),
 )
-
-def unit_named(session: Session, name: str) -> Unit | None:
-    return session.exec(select(Unit).where(Unit.name == name)).first()
-
-
-def user_named(session: Session, username: str) -> User | None:
-    return session.exec(select(User).where(User.username == username)).first()
-
 
 def seed_people(session: Session) -> None:
     for name in UNITS:

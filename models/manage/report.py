@@ -113,6 +113,16 @@ class Report:
         return _lone(self.previous_total, self.shared)
 
     @property
+    def change(self) -> tuple[int, int | None] | None:
+        """The change from the previous period and its percentage (None: no previous
+        tallies). None when shared and either total is a small cell: the difference
+        would give it away."""
+        if self.shared and min(self.total, self.previous_total) <= SMALL_MAX:
+            return None
+        diff = self.total - self.previous_total
+        return diff, round(100 * diff / self.previous_total) if self.previous_total else None
+
+    @property
     def cross_choices(self) -> list[FieldInfo]:
         return [f for f in self.fields if f.single_choice]
 

@@ -422,6 +422,11 @@ class ContactState:
     shred_soon: bool
 
     @property
+    def at_cap(self) -> bool:
+        """seed 000: the activity's most connected talks are used up."""
+        return bool(self.cap) and self.talks >= self.cap
+
+    @property
     def count_label(self) -> str:
         if self.cap:
             return str(_l("%(num)d of %(cap)d", num=self.talks, cap=self.cap))

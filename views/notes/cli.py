@@ -9,10 +9,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlmodel import select
 
 from models import notes as notes_model
-from models.access import Unit
+from models.access import unit_named
 from models.core.db import new_session
 from models.core.errors import ValidationErrors
 
@@ -46,7 +45,7 @@ def shred_idle_command():
 def idle_limit_command(unit_name, idle_days, grace_days):
     """Set a unit's idle limit for working contacts."""
     with _session() as session:
-        unit = session.exec(select(Unit).where(Unit.name == unit_name)).first()
+        unit = unit_named(session, unit_name)
         if unit is None:
             raise click.ClickException(f"No unit named {unit_name!r}.")
         try:

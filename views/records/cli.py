@@ -11,9 +11,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlmodel import select
 
-from models.access import User
+from models.access import User, user_named
 from models.core.clock import local_today
 from models.core.db import new_session
 from models.core.errors import DomainError
@@ -30,7 +29,7 @@ def _session():
 def _user(session, username: str | None) -> User | None:
     if not username:
         return None
-    found = session.exec(select(User).where(User.username == username.lower())).first()
+    found = user_named(session, username)
     if found is None or not found.active:
         raise click.ClickException(f"No active user named {username!r}.")
     return found
