@@ -51,6 +51,9 @@ class Config:
         # where the yearly records run writes archive packages (born-day files, issue 14)
         self.RECORDS_ARCHIVE_DIR = env.get("RECORDS_ARCHIVE_DIR",
                                            str(ROOT / "instance" / "archive"))
+        # how far back statistics reach: historic tallies may be imported from 1 January of
+        # the year this many years ago (issue 18 §2)
+        self.STATISTICS_KEEP_YEARS = int(env.get("STATISTICS_KEEP_YEARS", "10"))
         self.TESTING = False
 
     @property

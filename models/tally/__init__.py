@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from models.tally import rules  # noqa: E402,F401  (registers the room's access rules)
+from models.tally.historic import (  # noqa: F401
+    Report as ImportReport,
+)
+from models.tally.historic import (  # noqa: F401
+    TallyImport,
+    check_file,
+    find_activity,
+    forget_pending,
+    import_file,
+    import_targets,
+    imports_of,
+    keep_pending,
+    pending,
+)
 from models.tally.read import (  # noqa: F401
     TallyView,
     activity_threads,

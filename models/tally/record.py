@@ -100,6 +100,8 @@ class Tally(SQLModel, table=True):
     voided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     void_reason: str | None = Field(default=None, max_length=16)
     corrects_id: int | None = Field(default=None, foreign_key="tally.id", unique=True)
+    # a tally from a historic spreadsheet (models/tally/historic.py); NULL when logged here
+    import_id: int | None = Field(default=None, foreign_key="tally_import.id")
 
     @property
     def voided(self) -> bool:

@@ -35,3 +35,9 @@ def _tally_own(session: Session, user: User, tally) -> bool:
 def _tally_use(session: Session, user: User, _obj) -> bool:
     """Entry to the tally room; the object rules above decide per activity and tally."""
     return True
+
+
+@rule("tally.import")
+def _tally_import(session: Session, user: User, _obj) -> bool:
+    """Import historic tallies from a spreadsheet (issue 18 §2): admins, as for the catalogue."""
+    return user.role == Role.admin

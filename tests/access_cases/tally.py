@@ -33,6 +33,9 @@ def build(world):
     session.flush()
     world.objects["tally_activity"] = activity.id
     world.objects["tally"] = tally.id
+    from models.tally import keep_pending
+    world.objects["pending_sha"] = keep_pending(
+        session, world.users["admin"], "Datum;Antal hembesök\n2025-01-01;2\n".encode(), "x.csv")
 
 
 def _fresh(world) -> dict:
@@ -49,6 +52,12 @@ CASES = {
     "tally.correct": Case(lambda w: f"/tallies/{w.objects['tally']}/correct", allowed=AUTHOR),
     "tally.catalogue": Case("/tally/catalogue.json", allowed=SIGNED_IN),
     "tally.shell": Case("/tally/shell", public=True),
+    "tally.imports": Case("/tally/import", allowed=frozenset({"admin"}), denied=403),
+    "tally.import_confirm": Case("/tally/import/confirm", method="POST",
+                                 data=lambda w: {"target": f"{w.objects['tally_activity']}:"
+                                                 f"{w.units['A'].id}",
+                                                 "sha256": w.objects["pending_sha"]},
+                                 allowed=frozenset({"admin"}), denied=403),
     "tally.options": Case(lambda w: f"/units/{w.units['A'].id}/tally-options",
                           allowed=frozenset({"manager_a"})),
 }

@@ -48,3 +48,57 @@ def export_command(path):
         data = export_catalogue(session)
     dump(data, path)
     click.echo(f"Wrote {len(data['activities'])} activities to {path}.")
+
+
+tallies_cli = AppGroup("tallies", help="Historic tallies from spreadsheets (issue 18 §2).")
+
+
+@tallies_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--activity", "activity_key", required=True, help="The activity's key or name.")
+@click.option("--unit", "unit_name", required=True, help="The responsible unit's name.")
+@click.option("--as", "username", default="admin", show_default=True,
+              help="Who imports (recorded with the import).")
+@click.option("--confirm", is_flag=True, help="Store the tallies (without it: a dry run).")
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows, report the others.")
+def tallies_import_command(path, activity_key, unit_name, username, confirm, skip_invalid):
+    """Check a CSV/XLSX file of tallies row by row; store them with --confirm."""
+    from pathlib import Path
+
+    from models.access import unit_named, user_named
+    from models.tally import check_file, find_activity, import_file
+    from views.tally.imports import earliest_day
+
+    data = Path(path).read_bytes()
+    with new_session(current_app.extensions["nara_engine"]) as session:
+        activity = find_activity(session, activity_key)
+        unit = unit_named(session, unit_name)
+        who = user_named(session, username)
+        for missing, what in ((activity, "activity"), (unit, "unit"), (who, "user")):
+            if missing is None:
+                raise click.ClickException(f"No such {what}.")
+        try:
+            if confirm:
+                report = import_file(session, who, activity, unit.id, data, Path(path).name,
+                                     earliest_day(), skip_invalid=skip_invalid)
+            else:
+                report = check_file(session, activity, unit.id, data, Path(path).name,
+                                    earliest_day())
+        except DomainError as error:
+            session.rollback()
+            raise click.ClickException(str(error)) from error
+        if report.stored is not None:
+            session.commit()
+    click.echo(f"{report.file_name}: {report.rows} rows, {report.valid_rows} valid, "
+               f"{report.tallies} tallies (sha256 {report.sha256}).")
+    for problem in report.problems:
+        click.echo(f"  {problem.message}")
+    if report.already is not None:
+        click.echo(f"Imported before ({report.already.created_at:%Y-%m-%d}): nothing stored.")
+        return
+    if report.stored is not None:
+        click.echo(f"Stored {report.stored} tallies.")
+        return
+    if confirm and report.problems:
+        raise click.ClickException("Nothing stored: correct the rows or use --skip-invalid.")
+    click.echo("Dry run: nothing stored. Add --confirm to store.")
