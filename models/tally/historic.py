@@ -39,6 +39,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -195,10 +196,18 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _norm(text) -> str:
-    text = str(text if text is not None else "").strip().casefold()
+@lru_cache(maxsize=4096)  # a sheet repeats the same few words in every row
+def _norm_text(text: str) -> str:
+    text = text.strip().casefold()
     text = text.replace("–", "-").replace("—", "-").replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", text)
+    return _SPACES.sub(" ", text)
+
+
+def _norm(value) -> str:
+    return _norm_text(str(value if value is not None else ""))
+
+
+_SPACES = re.compile(r"\s+")
 
 
 # --- columns ----------------------------------------------------------------------------
@@ -274,11 +283,27 @@ def _option(f: FieldSpec, raw) -> str | None:
     """The option code a cell means (its code or either label), or None."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    wanted = _norm(raw)
+    return _names_of(f).get(_norm(raw))
+
+
+_NAMES: dict[int, tuple[FieldSpec, dict[str, str]]] = {}
+
+
+def _names_of(f: FieldSpec) -> dict[str, str]:
+    """Normalised code and labels → code, per field spec (specs are immutable; keyed by
+    identity, as hashing a spec with its options costs more than the lookup saves)."""
+    known = _NAMES.get(id(f))
+    if known is not None and known[0] is f:
+        return known[1]
+    if len(_NAMES) > 512:
+        _NAMES.clear()
+    names: dict[str, str] = {}
     for o in f.options:
-        if wanted in (_norm(o.code), _norm(o.label), _norm(o.label_en or "")):
-            return o.code
-    return None
+        for name in (o.label_en, o.label, o.code):  # a code wins over another option's label
+            if name:
+                names[_norm(name)] = o.code
+    _NAMES[id(f)] = (f, names)
+    return names
 
 
 # --- rows -------------------------------------------------------------------------------
