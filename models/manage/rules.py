@@ -21,3 +21,9 @@ def _manage_unit(session: Session, user: User, unit) -> bool:
 def _manage_view(session: Session, user: User, _obj) -> bool:
     """The manager pages: managers only; to anyone else they do not exist."""
     return user.role == Role.manager
+
+
+@rule("api.tokens")
+def _api_tokens(session: Session, user: User, _obj) -> bool:
+    """Issue and revoke the statistics API's integration tokens (issue 18 §3): admins."""
+    return user.role == Role.admin
