@@ -19,7 +19,8 @@ ROLES = ["fia", "kim", "hanna", "hugo", "maja", "admin"]
 MANAGER_PAGES = {
     "stats-exact": "/manage/stats",
     "stats-shared": "/manage/stats?view=shared",
-    "day": None,  # Fältgruppen's day, by id
+    "day": "Fältgruppen",  # a unit's day, by the unit's id
+    "day-home-care": "Hemtjänst Norr",
     "yesterday": "/manage/yesterday",
     "follow-ups": "/manage/follow-ups",
     "access-log": "/journal/log",
@@ -70,7 +71,9 @@ def test_the_managers_pages_fit_the_phone_and_pass_axe(browser, live_server, liv
     context, page = signed_in(browser, live_server, "maja", scheme)
     try:
         for name, url in MANAGER_PAGES.items():
-            page.goto(url or f"/manage/units/{unit_id(live_app, 'Fältgruppen')}/day")
+            if not url.startswith("/"):
+                url = f"/manage/units/{unit_id(live_app, url)}/day"
+            page.goto(url)
             page.wait_for_load_state("networkidle")
             save(page, f"manage-{name}-{scheme}")
             assert overflow(page) <= 0, name
