@@ -131,3 +131,8 @@ def test_the_access_log_has_no_new_client_button(client, demo):
     inbox_as(client, "maja")
     page = soup(client.get("/journal/log"))
     assert page.select('a[href="/clients/new"]') == []
+
+
+def test_the_records_officer_has_only_tools(client, people):
+    people.login(people.user("arkiv", "records"))
+    assert sections(client.get("/")) == ["Verktyg"]
