@@ -109,3 +109,17 @@ def test_a_wide_statistics_table_scrolls_inside_its_box_with_a_hint(page):
     hints = page.locator(".scroll-hint").count()
     assert hints >= wide  # every table that scrolls has its hint above it
     assert overflow(page) <= 0
+
+
+def test_statistics_reflow_at_320_css_pixels(browser, live_server):
+    """WCAG 1.4.10: hidden helper text in table cells stays inside the tables' boxes."""
+    narrow = {**PHONE, "viewport": {"width": 320, "height": 844}}
+    context = browser.new_context(base_url=live_server.url, **narrow)
+    try:
+        page = context.new_page()
+        login(page, "maja")
+        for url in ("/manage/stats", "/manage/stats?view=shared"):
+            page.goto(url)
+            assert overflow(page) <= 0, url
+    finally:
+        context.close()
