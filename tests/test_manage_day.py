@@ -65,9 +65,30 @@ def test_feed_lists_todays_notes_with_client_category_author_and_times(client, d
     assert len(item.select("time[datetime]")) == 2  # happened and written
 
 
-def test_the_feed_never_shows_a_notes_text(client, db, people, home):
-    _entry, page = _breakfast(client, db, people, home)
-    assert "Hjälpte till med frukost." not in html_text(page)  # the text stays in the journal
+def test_the_feed_shows_a_notes_first_lines_and_logs_the_read(client, db, people, home):
+    entry, page = _breakfast(client, db, people, home)
+    assert texts(page, f"#entry-{entry.id} .feed-text") == ["Hjälpte till med frukost."]
+    assert feed_logs(db, home.maja) == [home.client.id]  # reading it in the feed is a read
+
+
+def test_a_long_note_shows_only_its_first_lines(client, db, people, home):
+    lines = ["Första raden.", "Andra raden.", "Tredje raden.", "Fjärde raden syns inte."]
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "\n".join(lines))
+    db.commit()
+    people.login(home.maja)
+    (shown,) = texts(client.get(f"/manage/units/{home.unit.id}/day"),
+                     f"#entry-{entry.id} .feed-text")
+    assert "Tredje raden" in shown and "Fjärde" not in shown and shown.endswith("…")
+
+
+def test_each_note_says_how_long_after_the_event_it_was_written(client, db, people, home):
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "Besök.", occurred_at=utcnow() - timedelta(minutes=25))
+    db.commit()
+    people.login(home.maja)
+    page = client.get(f"/manage/units/{home.unit.id}/day")
+    assert texts(page, f"#entry-{entry.id} .feed-lag") == ["skriven 25 min efter"]
 
 
 def test_alerts_flag_deviations_reports_missed_visits_and_late_notes(db, home):
@@ -261,6 +282,75 @@ def test_managers_inbox_has_a_day_thread_per_unit_with_news_unread(client, db, p
     db.expire_all()
     threads = {t.key: t for t in inbox(db, home.maja)}
     assert threads[key].unread == 0
+
+
+def _unit_row(client, unit_id):
+    (row,) = [a for a in soup(client.get("/")).select("a.thread-row")
+              if a["href"] == f"/manage/units/{unit_id}/day"]
+    return row
+
+
+def test_inbox_and_day_feed_count_today_alike(client, db, people):
+    """'Today' is what was registered today, in both: a tally made now about yesterday
+    and a note written now about an event 30 hours ago count; a tally made yesterday
+    about today cannot exist, and an undone one counts in neither."""
+    world = notes_world(db, people)
+    unit = _unit(db, world)
+    visitors = {"visitors_by_gender": {"k": 3, "m": 2}}
+    record_tally(db, world.kim, world.aggregate, visitors, uuid.uuid4())
+    record_tally(db, world.kia, world.aggregate, visitors, uuid.uuid4(),
+                 occurred_at=utcnow() - timedelta(hours=26))
+    db.commit()
+    people.login(world.maja)
+    in_inbox = text_of(_unit_row(client, unit.id).select_one(".thread-last"))
+    feed = client.get(f"/manage/units/{unit.id}/day")
+    assert in_inbox == text_of(soup(feed).select_one("#day-count"))
+    assert in_inbox == "Registrerat i dag: 2 pinnar · 0 anteckningar"
+
+
+def test_a_late_note_counts_today_in_the_inbox_and_the_feed(client, db, people, home):
+    people.login(home.maja)
+    before = text_of(_unit_row(client, home.unit.id).select_one(".thread-last"))
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "Besök i förrgår.", occurred_at=utcnow() - timedelta(hours=30))
+    db.commit()
+    in_inbox = text_of(_unit_row(client, home.unit.id).select_one(".thread-last"))
+    feed = soup(client.get(f"/manage/units/{home.unit.id}/day"))
+    assert in_inbox == text_of(feed.select_one("#day-count")) != before
+    assert feed.select_one(f"#entry-{entry.id} .feed-tag.alert")  # shown, flagged late
+
+
+def test_new_registrations_on_a_unit_row_are_words_not_an_unread_badge(client, db, people,
+                                                                        home):
+    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Besök.")
+    db.commit()
+    people.login(home.maja)
+    row = _unit_row(client, home.unit.id)
+    assert row.select(".unread") == []
+    assert text_of(row.select_one(".count-text")).endswith("nya")
+
+
+def test_yesterday_shows_every_managed_unit_with_its_notes(client, db, people, home, clock):
+    other = people.unit("Tredje enheten")
+    from models.access import Membership
+
+    db.add(Membership(user_id=home.maja.id, unit_id=other.id))
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "Handlade åt Astrid.")
+    db.commit()
+    clock.move(days=1)
+    people.login(home.maja)
+    page = client.get("/manage/yesterday")
+    assert page.status_code == 200
+    assert sorted(texts(page, "section.yesterday-unit h2")) == sorted(
+        [home.unit.name, other.name])
+    assert texts(page, f"#entry-{entry.id} .feed-text") == ["Handlade åt Astrid."]
+    assert home.client.id in feed_logs(db, home.maja)
+
+
+def test_yesterday_is_for_managers_only(client, people, home):
+    people.login(home.hanna)
+    assert client.get("/manage/yesterday").status_code == 404
 
 
 # --- follow-ups ---------------------------------------------------------------------------

@@ -59,9 +59,39 @@ def age_row(response, age: str) -> list[str]:
 
 
 def test_shared_view_shows_a_small_age_as_under_five(client, month):
-    page = client.get(stats_url(month))
+    page = client.get(stats_url(month, view="shared"))
     assert page.status_code == 200
     assert age_row(page, "16")[0] == "<5"  # the lone 16-year-old
+
+
+def test_the_page_opens_on_the_exact_figures_of_the_managers_own_units(client, month):
+    page = client.get(stats_url(month))
+    assert age_row(page, "16")[0] == "1"
+    (current,) = soup(page).select(".view-switch [aria-current=true]")
+    assert text_of(current) == "Exakta (inom enheten)"
+
+
+def test_the_shared_view_says_it_is_the_one_that_leaves_the_unit(client, month):
+    page = client.get(stats_url(month, view="shared"))
+    (current,) = soup(page).select(".view-switch [aria-current=true]")
+    assert "export" in text_of(current)
+    assert "lämna enheten" in text_of(soup(page).select_one("#view-note"))
+
+
+def test_the_export_of_all_tables_comes_before_the_first_table(client, month):
+    page = soup(client.get(stats_url(month)))
+    order = [el for el in page.select("#exports a[href*='table=all'], table.stats-table")]
+    assert "table=all" in order[0]["href"]
+    assert "view" not in order[0]["href"]  # the export is the shared version by itself
+
+
+def test_every_stats_table_scrolls_in_its_own_labelled_box(client, month):
+    page = soup(client.get(stats_url(month)))
+    for table in page.select("table.stats-table"):
+        box = table.find_parent("div", class_="table-scroll")
+        assert box is not None and box["role"] == "region" and box.get("aria-label")
+    labels = [r["aria-label"] for r in page.select("[role=region]")]
+    assert len(labels) == len(set(labels))  # landmark names are unique
 
 
 def test_the_stats_page_draws_a_chart(client, month):
@@ -70,7 +100,7 @@ def test_the_stats_page_draws_a_chart(client, month):
 
 
 def test_exact_view_shows_the_real_figure_within_the_unit(client, month):
-    page = client.get(stats_url(month, view="exact"))
+    page = client.get(stats_url(month, view="exact"))  # the old links still work
     assert age_row(page, "16")[0] == "1"
     assert soup(page).select("#table-field-age_individual .mark-small") == []
 

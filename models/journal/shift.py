@@ -234,7 +234,7 @@ def client_threads(session: Session, user: User) -> list[Thread]:
             last_line=ngettext("%(num)d new note for %(clients)d client",
                                "%(num)d new notes for %(clients)d clients", count,
                                clients=clients),
-            time=newest, unread=count))
+            time=newest, unread=count, section="clients"))
     if not ids:
         return threads
     clients = {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(ids)))}
@@ -247,14 +247,19 @@ def client_threads(session: Session, user: User) -> list[Thread]:
         last[entry.client_id] = (entry, author)
     unread = _unread_counts(session, user, ids)
     badges = _badges(session, ids)
+    unit_names = dict(session.exec(select(Unit.id, Unit.name).where(
+        col(Unit.id).in_({c.unit_id for c in clients.values()}))).all())
     for cid, client in clients.items():
         entry, author = last.get(cid, (None, None))
-        line = f"{CATEGORIES[entry.category]} · {author.initials}" if entry else _("No notes yet")
+        # the author's full name: initials collide (Hanna and Hugo Hemtjänst are both "HH")
+        line = (f"{CATEGORIES[entry.category]} · {author.display_name}" if entry
+                else _("No notes yet"))
         threads.append(Thread(
             key=thread_key(cid), title=client.name, endpoint="journal.thread",
             values={"client_id": cid}, last_line=line,
             time=entry.written_at if entry else client.created_at,
-            unread=unread.get(cid, 0), kind="client", badge=badges.get(cid, "")))
+            unread=unread.get(cid, 0), kind="client", badge=badges.get(cid, ""),
+            section="clients", units=(unit_names[client.unit_id],)))
     return threads
 
 

@@ -3,12 +3,18 @@
 Design card "managers checking daily entries". For one unit and one local day:
 - tallies per activity, counted so far, and by whom (the manager's eyes only: the day
   feed is never exported, and statistics never carry a person);
-- journal entries written that day (client, category, author, event and writing time);
-  the text stays in the journal, where opening an entry logs the read;
+- journal entries written that day (client, category, author, event and writing time,
+  the time from event to note, and the first lines of the text; the whole text stays in
+  the journal, where opening an entry logs the read);
 - alerts: missed visits, deviations, reports under SoL 14:1, and notes written more
   than 24 hours after the event (seed 004: "as close to the event as possible");
 - the daily review: a manager signs the day off, with the time and any comment, like a
   care app's shift sign-off.
+
+"A day" means what was registered that day (tallies by `created_at`, notes by
+`written_at`), in the feed and in the inbox line alike (`day_counts`): a note written today
+about last week is today's work, and shows with its "late" alert. Backdated tallies count
+on the day they were registered, too.
 
 Working notes never appear: only their tallies, like any tally (models/notes.py keeps
 the notes themselves to their owner).
@@ -25,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import UniqueConstraint, func
@@ -83,6 +90,21 @@ class ActivityToday:
     by_user: list[tuple[User, int]] = field(default_factory=list)
 
 
+EXCERPT_CHARS = 180
+EXCERPT_LINES = 3
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS, lines: int = EXCERPT_LINES) -> str:
+    """The first lines of a note, cut at a word and marked with … when there is more."""
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    short = "\n".join(kept[:lines])
+    more = len(kept) > lines
+    if len(short) > limit:
+        short = short[:limit].rsplit(None, 1)[0] if " " in short[:limit] else short[:limit]
+        more = True
+    return short.rstrip(" ,.;:") + "…" if more else short
+
+
 @dataclass
 class FeedEntry:
     entry: JournalEntry
@@ -93,6 +115,15 @@ class FeedEntry:
     @property
     def late(self) -> bool:
         return "late" in self.alerts
+
+    @property
+    def first_lines(self) -> str:
+        return excerpt(self.entry.text)
+
+    @property
+    def lag_seconds(self) -> float:
+        """From the event to the note (never below zero: a note about a planned event)."""
+        return max(0.0, (self.entry.written_at - self.entry.occurred_at).total_seconds())
 
 
 @dataclass
@@ -151,10 +182,10 @@ def alerts_of(entry: JournalEntry) -> list[str]:
 
 
 def tallies_of_day(session: Session, unit_id: int, day: date) -> list[ActivityToday]:
-    """Live tallies made for events of that day, per activity and person."""
+    """Live tallies registered that day, per activity and person."""
     start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
     stmt = (select(Tally.activity_id, Tally.user_id, func.count(), func.max(Tally.created_at))
-            .where(Tally.unit_id == unit_id, Tally.occurred_at >= start, Tally.occurred_at < end,
+            .where(Tally.unit_id == unit_id, Tally.created_at >= start, Tally.created_at < end,
                    col(Tally.voided_at).is_(None))
             .group_by(Tally.activity_id, Tally.user_id))
     rows = session.exec(stmt).all()
@@ -253,15 +284,37 @@ def day_thread_key(unit_id: int) -> str:
     return f"unit-day:{unit_id}"
 
 
-def _news_since(session: Session, unit_id: int, since: datetime) -> tuple[int, int]:
-    tallies = session.exec(select(func.count()).select_from(Tally).where(
-        Tally.unit_id == unit_id, Tally.created_at > since,
-        col(Tally.voided_at).is_(None))).one()
+def _news_since(session: Session, unit_id: int, since: datetime,
+                until: datetime | None = None, inclusive: bool = False) -> tuple[int, int]:
+    """(tallies, notes) registered after `since` (from it, if inclusive), before `until`."""
+    tally_from = Tally.created_at >= since if inclusive else Tally.created_at > since
+    note_from = (JournalEntry.written_at >= since if inclusive
+                 else JournalEntry.written_at > since)
+    tally_where = [Tally.unit_id == unit_id, tally_from, col(Tally.voided_at).is_(None)]
+    note_where = [Client.unit_id == unit_id, note_from]
+    if until is not None:
+        tally_where.append(Tally.created_at < until)
+        note_where.append(JournalEntry.written_at < until)
+    tallies = session.exec(select(func.count()).select_from(Tally).where(*tally_where)).one()
     entries = session.exec(select(func.count()).select_from(JournalEntry)
                            .join(Client, col(Client.id) == JournalEntry.client_id)
-                           .where(Client.unit_id == unit_id,
-                                  JournalEntry.written_at > since)).one()
+                           .where(*note_where)).one()
     return int(tallies), int(entries)
+
+
+def day_counts(session: Session, unit_id: int, day: date) -> tuple[int, int]:
+    """(tallies, notes) registered on a local day: the inbox line and the feed's count."""
+    return _news_since(session, unit_id, local_midnight(day),
+                       local_midnight(day + timedelta(days=1)), inclusive=True)
+
+
+def counts_line(tallies: int, notes: int, today: bool = True) -> str:
+    """'Registered today: 12 tallies · 3 notes', the words the inbox and the feed share."""
+    counts = "{} · {}".format(ngettext("%(num)d tally", "%(num)d tallies", tallies),
+                              ngettext("%(num)d note", "%(num)d notes", notes))
+    if today:
+        return _("Registered today: %(counts)s", counts=counts)
+    return _("Registered this day: %(counts)s", counts=counts)
 
 
 @thread_provider
@@ -273,22 +326,23 @@ def manager_threads(session: Session, user: User) -> list[Thread]:
     if not units:
         return []
     now = utcnow()
-    midnight = local_midnight(local_today(now))
+    today = local_today(now)
+    midnight = local_midnight(today)
     threads = []
     for unit in units:
         key = day_thread_key(unit.id)
         since = max(last_read(session, user, key) or midnight, midnight)
-        tallies, entries = _news_since(session, unit.id, midnight)
-        new_tallies, new_entries = _news_since(session, unit.id, since)
-        line = "{} · {}".format(
-            ngettext("%(num)d tally today", "%(num)d tallies today", tallies),
-            ngettext("%(num)d note today", "%(num)d notes today", entries))
+        tallies, entries = day_counts(session, unit.id, today)
+        new = sum(_news_since(session, unit.id, since))
         reviewed = session.exec(select(DayReview.id).where(
-            DayReview.unit_id == unit.id, DayReview.day == local_today(now))).first()
+            DayReview.unit_id == unit.id, DayReview.day == today)).first()
         threads.append(Thread(
             key=key, title=unit.name, endpoint="manage.day", values={"unit_id": unit.id},
-            last_line=line, time=_latest(session, unit.id, midnight), kind="unit",
-            unread=new_tallies + new_entries, badge=str(_l("Reviewed")) if reviewed else ""))
+            last_line=counts_line(tallies, entries), time=_latest(session, unit.id, midnight),
+            kind="unit", unread=new, section="units",
+            # a count of registrations, not of unread messages: said in words
+            count_text=ngettext("%(num)d new", "%(num)d new", new) if new else "",
+            badge=str(_l("Reviewed")) if reviewed else ""))
     from models.manage.follow_ups import overdue_count
 
     overdue = overdue_count(session, [u.id for u in units])
@@ -300,6 +354,17 @@ def manager_threads(session: Session, user: User) -> list[Thread]:
     threads.append(Thread(
         key="manage:stats", title=str(_l("Statistics")), endpoint="manage.stats",
         last_line=str(_l("Tallies per period, charts and exports")), kind="unit"))
+    threads.append(Thread(
+        key="manage:yesterday", title=str(_l("Yesterday in all units")),
+        endpoint="manage.yesterday",
+        last_line=str(_l("Every unit's tallies and notes of yesterday, on one page")),
+        kind="unit"))
+    threads.append(Thread(
+        key="manage:access-log", title=str(_l("Access log")), endpoint="journal.access_log",
+        last_line=str(_l("Who read or wrote what about your units' clients")), kind="unit"))
+    threads.append(Thread(
+        key="manage:new-client", title=str(_l("New client")), endpoint="journal.new_client",
+        last_line=str(_l("Open a file: the first assignment and staff")), kind="unit"))
     return threads
 
 

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint, func, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access import Role, Unit, User, log_access, units_of
 from models.access.inbox import Thread, thread_provider
@@ -477,8 +477,10 @@ def contact_threads(session: Session, user: User) -> list[Thread]:
     threads = [Thread(
         key="notes", title=str(_l("Working notes")), endpoint="notes.index",
         last_line=ngettext("%(num)d open contact", "%(num)d open contacts", len(states)),
-        kind="contact",
+        kind="contact", section="tools",
     )]
+    unit_names = dict(session.exec(select(Unit.id, Unit.name).where(
+        col(Unit.id).in_({s.contact.unit_id for s in states} or {-1}))).all())
     for state in states:
         threads.append(Thread(
             key=f"contact:{state.contact.id}", title=state.contact.pseudonym,
@@ -487,6 +489,7 @@ def contact_threads(session: Session, user: User) -> list[Thread]:
             time=state.contact.last_activity_at, kind="contact",
             badge=str(_l("Shred soon")) if state.shred_soon else (
                 state.count_label if state.cap else ""),
+            section="clients", units=(unit_names[state.contact.unit_id],),
         ))
     return threads
 

@@ -17,6 +17,7 @@ from models.access.people import Unit
 from models.access.policy import authorize
 from models.catalogue import (
     Activity,
+    ActivityUnit,
     FieldSetSpec,
     Kind,
     spec_of,
@@ -156,10 +157,18 @@ def activity_threads(session: Session, user: User) -> list[Thread]:
             .group_by(Tally.activity_id)
         )
     }
+    names: dict[int, list[str]] = {}
+    for activity_id, name in session.exec(
+            select(ActivityUnit.activity_id, Unit.name)
+            .join(Unit, col(Unit.id) == ActivityUnit.unit_id)
+            .where(col(ActivityUnit.unit_id).in_(unit_ids(session, user)))
+            .order_by(Unit.name)):
+        names.setdefault(activity_id, []).append(name)
     threads = []
     for activity in activities:
         last, today = stats.get(activity.id, (None, 0))
         badge, kind, line = "", "activity", activity.target_group
+        folded = activity.level in (Level.exempt, Level.case_system)
         if activity.level == Level.exempt:
             badge, kind = str(_l("Exempt")), "exempt"
         elif activity.level == Level.case_system:
@@ -170,7 +179,8 @@ def activity_threads(session: Session, user: User) -> list[Thread]:
         threads.append(Thread(
             key=thread_key(activity.id), title=activity.name, endpoint="tally.activity",
             values={"activity_id": activity.id}, last_line=line, time=last, kind=kind,
-            badge=badge,
+            badge=badge, section="units", folded=folded,
+            units=tuple(names.get(activity.id, ())),
         ))
     return threads
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from models.access import inbox as inbox_model
+from models.access.policy import authorize
 from views import db, render, signed_in, user
 
 bp = Blueprint("home", __name__)
@@ -13,6 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @signed_in("inbox.view")
 def inbox():
-    """Every thread this user may open, newest first."""
-    threads = inbox_model.inbox(db(), user())
-    return render("home/inbox.html", "threads", threads=threads)
+    """Every thread this user may open, in sections, newest first within each."""
+    sections = inbox_model.sections(db(), user())
+    return render("home/inbox.html", "threads", sections=sections,
+                  can_add_client=authorize(db(), user(), "journal.create_client"))

@@ -57,6 +57,7 @@ def _feed_context(unit: Unit, day, errors=None, form=None) -> dict:
         "unit": unit, "feed": feed, "day": day, "today": today, "live": day == today,
         "poll_seconds": current_app.config.get("MANAGE_POLL_SECONDS", POLL_SECONDS),
         "categories": CATEGORIES, "alerts": stats_day.ALERTS,
+        "counts_line": stats_day.counts_line,
         "mine": feed.reviewed_by(user()), "errors": errors or {}, "form": form or {},
         "earliest": today - timedelta(days=stats_day.HISTORY_DAYS),
         "previous_day": day - timedelta(days=1),
@@ -80,6 +81,18 @@ def day(unit_id: int):
         mark_read(db(), user(), stats_day.day_thread_key(unit.id))
     db().commit()  # the access-log rows for the clients shown
     return render("manage/day.html", "bubbles", **context)
+
+
+@bp.route("/yesterday")
+@signed_in("manage.view")
+def yesterday():
+    """Yesterday across all the manager's units: each unit's tallies and notes, in order."""
+    day = local_today() - timedelta(days=1)
+    feeds = [stats_day.day_feed(db(), user(), unit, day, g.get("request_id"))
+             for unit in units_of(db(), user())]  # a manager manages every unit of theirs
+    db().commit()  # the access-log rows for the clients shown
+    return render("manage/yesterday.html", feeds=feeds, day=day, categories=CATEGORIES,
+                  alerts=stats_day.ALERTS, counts_line=stats_day.counts_line)
 
 
 @bp.route("/units/<id:unit_id>/day/review", methods=["POST"])

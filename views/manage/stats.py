@@ -1,7 +1,8 @@
 """Statistics: one page per scope and period, with charts, and its exports.
 
-By default the page is shown as it may be shared (small cells suppressed); "exact
-figures" is the unit's own view. Exports are always the shared version.
+By default the page shows the exact figures of the manager's own units (she may see
+them: the page never leaves the unit). "For sharing" (`view=shared`) is the version that
+may leave the unit, small cells suppressed; exports are always that version.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _charts(report) -> dict:
 def stats():
     """Totals, breakdowns by every field, a cross table, a series, lag; charts; exports."""
     args = _args()
-    shared = args["view"] != "exact"
+    shared = args["view"] == "shared"
     report, errors = _report(args, shared)
     units = managed_units(db(), user())
     chosen = parse_ids(args["unit"]) or [u.id for u in units]
