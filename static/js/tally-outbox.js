@@ -428,19 +428,21 @@ async function keep(form) {
     when: chosen ?? now, body: [...data.entries()].filter(([, v]) => typeof v === "string"),
     summary: summarize(form), live,
   };
-  await queue.add(item);
   const combo = { key: `${item.user}:${item.activity}`, body: item.body, summary: item.summary,
     url: item.url };
-  await last("readwrite", (s) => s.put(combo));
+  // At once, before anything is awaited: the sheet closes empty for the next tally, "same
+  // again" becomes what was just logged (also offline, also on the cached page), and the
+  // waiting bubble shows.
   if (live) {
     closeSheet();
     form.reset();
     for (const row of form.querySelectorAll("[data-field]")) markRow(row, "");
     showWhen(form);
-    // "same again" is now what was just queued (also offline, also on the cached page)
     showSameAgain(combo, item.activity);
   }
   showBubble({ ...item, status: "pending" }, true);
+  await queue.add(item);
+  await last("readwrite", (s) => s.put(combo));
   await updateBadge();
   await queue.flush(true);
   if (await queue.get(uuid)) announce("waiting", await waitingHere());
