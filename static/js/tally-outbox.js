@@ -430,9 +430,8 @@ async function keep(form) {
   };
   const combo = { key: `${item.user}:${item.activity}`, body: item.body, summary: item.summary,
     url: item.url };
-  // At once, before anything is awaited: the sheet closes empty for the next tally, "same
-  // again" becomes what was just logged (also offline, also on the cached page), and the
-  // waiting bubble shows.
+  // At once, before anything is awaited: the sheet closes empty for the next tally and
+  // "same again" becomes what was just logged (also offline, also on the cached page).
   if (live) {
     closeSheet();
     form.reset();
@@ -440,8 +439,8 @@ async function keep(form) {
     showWhen(form);
     showSameAgain(combo, item.activity);
   }
-  showBubble({ ...item, status: "pending" }, true);
   await queue.add(item);
+  showBubble({ ...item, status: "pending" }, true); // once it is on the phone's disk
   await last("readwrite", (s) => s.put(combo));
   await updateBadge();
   await queue.flush(true);
