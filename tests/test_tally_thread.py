@@ -6,11 +6,21 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from models.core.db import utcnow
 from models.tally import record_tally
 from tests.conftest import html_text, soup, text_of
-from tests.tally_helpers import CASES, activity
-from tests.test_tally_views import OUTBOX, fia, form_of  # noqa: F401  (fixture)
+from tests.tally_helpers import CASES, activity, load_catalogue, member_of
+from tests.test_tally_views import OUTBOX, form_of
+
+
+@pytest.fixture
+def fia(db, people):
+    load_catalogue(db)
+    user = member_of(people, db, "faltare-allvarssamtal", "fia")
+    people.login(user)
+    return user
 
 
 def save(client, a, values=None) -> str:
@@ -90,8 +100,6 @@ def test_the_undo_button_is_sent_by_the_page_script_not_swapped_by_htmx(client, 
 
 
 def test_adult_age_bands_are_a_wrapping_grid(client, db, people):
-    from tests.tally_helpers import load_catalogue, member_of
-
     load_catalogue(db)
     people.login(member_of(people, db, "familjecentral-enskilda-samtal", "kim"))
     a = activity(db, "familjecentral-enskilda-samtal")
