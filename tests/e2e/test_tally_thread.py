@@ -271,3 +271,22 @@ def test_a_journal_link_offline_says_it_needs_a_connection(page, context):
     assert "anslutning" in page.locator("#needs-connection").inner_text()
     assert page.url == url
     context.set_offline(False)
+
+
+def test_closing_the_sheet_keeps_the_choices_and_it_reads_well_in_dark_mode(page, live_app):
+    page.emulate_media(color_scheme="dark")
+    login(page, "kim")
+    open_thread(page, live_app, "familjecentral-foraldrastodsgrupp")
+    snap(page, "bar-dark")
+    open_sheet(page)
+    chip(page, "age_adult", "45–49").tap()
+    snap(page, "sheet-dark")
+    assert axe_violations(page) == []
+    page.locator("[data-close-sheet]").tap()
+    page.locator("#composer-sheet").wait_for(state="hidden")
+    open_sheet(page)
+    assert chip(page, "age_adult", "45–49").locator("input").is_checked()
+    page.keyboard.press("Escape")  # Escape closes it too, and keeps them as well
+    page.locator("#composer-sheet").wait_for(state="hidden")
+    open_sheet(page)
+    assert chip(page, "age_adult", "45–49").locator("input").is_checked()
