@@ -66,6 +66,7 @@ def test_the_composer_at_rest_is_a_bar_of_at_most_a_quarter_of_the_screen(
     open_thread(page, live_app, key)
     dock = page.locator(".composer-dock").bounding_box()
     assert dock["height"] <= 0.25 * 844, dock
+    print(f"composer bar {key}: {dock['height']:.0f} px = {dock['height'] / 844:.0%}")
     assert page.locator("#composer").is_hidden()
     snap(page, f"bar-{key}")
     open_sheet(page)
