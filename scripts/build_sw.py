@@ -22,8 +22,8 @@ OUTPUT = STATIC / "js" / "sw-manifest.js"
 FOLDERS = ("css", "js", "icons", "vendor")
 # The worker itself is served at /sw.js (views/pwa.py) and is never precached.
 NOT_CACHED = {"js/sw.js", "js/sw-manifest.js"}
-# Served by the worker without a network (views/pwa.py, views/auth.py, views/tally.py).
-SHELL_PAGES = ("/offline", "/signed-out", "/tally/shell", "/manifest.webmanifest")
+# Served by the worker without a network (views/pwa, views/auth, views/tally).
+SHELL_PAGES = ("/offline", "/offline/inbox", "/signed-out", "/tally/shell", "/manifest.webmanifest")
 # What the shell pages are rendered from: a change there must refresh the cached copies.
 RENDERED_FROM = ("templates", "translations")
 

@@ -25,6 +25,7 @@ from models.tally.read import (  # noqa: F401
     last_values,
     recent_tallies,
     replacement_of,
+    saved_since,
     summary,
     thread_key,
     unit_choices,

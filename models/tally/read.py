@@ -133,6 +133,16 @@ def last_values(session: Session, user: User, activity: Activity) -> TallyView |
     return views_of(session, [tally])[0] if tally else None
 
 
+def saved_since(session: Session, user: User, activity_id: int, since: datetime) -> int:
+    """How many of the person's tallies for the activity were saved since `since` and still
+    count (the thread's "Sparad · 4 i dag")."""
+    return session.exec(
+        select(func.count()).select_from(Tally)
+        .where(Tally.user_id == user.id, Tally.activity_id == activity_id,
+               Tally.voided_at == None, Tally.created_at >= since)  # noqa: E711
+    ).one()
+
+
 def replacement_of(session: Session, tally: Tally) -> Tally | None:
     return session.exec(select(Tally).where(Tally.corrects_id == tally.id)).first()
 

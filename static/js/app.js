@@ -22,6 +22,40 @@ window.addEventListener("online", showOffline);
 window.addEventListener("offline", showOffline);
 document.addEventListener("DOMContentLoaded", showOffline);
 
+// Offline, a link htmx cannot fetch becomes a page load that the service worker answers
+// with a shell (the inbox, an activity: sw.js); other pages, the journal above all, are
+// never kept on the phone, so the link says that it needs a connection instead of nothing.
+const OFFLINE_SHELLS = /^\/($|activities\/\d+$)/;
+function linkOf(ctx) {
+  const link = ctx?.sourceElement;
+  if (!(link instanceof HTMLAnchorElement) || (ctx.request?.method || "GET") !== "GET") return null;
+  const url = new URL(link.href, location.href);
+  return url.origin === location.origin ? url : null;
+}
+function offlineLink(url) {
+  if (OFFLINE_SHELLS.test(url.pathname)) {
+    location.assign(url.href);
+    return;
+  }
+  const notice = document.getElementById("notice");
+  const text = document.getElementById("offline-banner")?.dataset.needsConnection;
+  if (!notice || !text) return;
+  notice.replaceChildren(Object.assign(document.createElement("p"),
+    { className: "notice-card notice-error", id: "needs-connection", textContent: text }));
+  clearTimeout(notice._timer);
+  notice._timer = setTimeout(() => { notice.replaceChildren(); }, 8000);
+}
+document.addEventListener("htmx:before:request", (event) => {
+  const url = !navigator.onLine && linkOf(event.detail?.ctx);
+  if (!url) return;
+  event.preventDefault();
+  offlineLink(url);
+});
+document.addEventListener("htmx:error", (event) => {
+  const url = linkOf(event.detail?.ctx);
+  if (url) offlineLink(url);
+});
+
 // Steppers: the − / + buttons change the number input they point at.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button.step[data-for]");

@@ -212,5 +212,5 @@ export function createQueue(options) {
   setInterval(() => flush(false), RETRY_MS);
   window.addEventListener("online", () => flush(true));
 
-  return { add, all, mine, put, remove, discard, flush, store };
+  return { add, all, get, mine, put, remove, discard, flush, store };
 }

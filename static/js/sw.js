@@ -13,7 +13,8 @@ const { version: VERSION, files: SHELL } = self.NARA_SHELL;
 // A worker has no page to read addresses from: these few are the app's (views/auth.py,
 // views/pwa.py, views/tally.py); the shell pages among them are in the generated list.
 const URLS = { login: "/login", deviceLogout: "/logout/device", signedOut: "/signed-out",
-  offline: "/offline", tallyShell: "/tally/shell", activities: "/activities/" };
+  offline: "/offline", tallyShell: "/tally/shell", activities: "/activities/",
+  inbox: "/", inboxShell: "/offline/inbox" };
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -78,8 +79,10 @@ async function navigate(request, url) {
   }
   // Pages always come from the network; offline we show the anonymous offline page.
   // An activity thread offline: the data-free shell (tally-outbox.js fills it from the
-  // cached catalogue); any other page: the offline page.
-  const fallback = url.pathname.startsWith(URLS.activities) ? URLS.tallyShell : URLS.offline;
+  // cached catalogue); the inbox: the inbox shell listing those activities; any other
+  // page (the journal above all): the offline page.
+  const fallback = url.pathname.startsWith(URLS.activities) ? URLS.tallyShell
+    : url.pathname === URLS.inbox ? URLS.inboxShell : URLS.offline;
   return fetch(request).catch(() => caches.match(fallback)
     .then((hit) => hit || caches.match(URLS.offline)));
 }

@@ -9,7 +9,7 @@
 // Tallies are anonymous; the catalogue holds no personal data.
 
 import { currentUser, ready as deviceReady, url } from "./device.js";
-import { createQueue, fragment, pageToken } from "./offline-queue.js";
+import { createQueue, fragment, messageOf, pageToken } from "./offline-queue.js";
 
 const DATA_CACHE = "nara-tally-data";
 const CATALOGUE_AT = "nara-catalogue-at";
@@ -52,62 +52,180 @@ function activityOnPage() {
   return document.getElementById("tally-shell")?.dataset.activity || "";
 }
 
+function timeText(at) {
+  const lang = document.documentElement.lang;
+  const sameDay = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(lang, sameDay ? { hour: "2-digit", minute: "2-digit" }
+    : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
 function pendingBubble(item) {
   const t = texts();
   const li = document.getElementById("tally-pending").content.firstElementChild.cloneNode(true);
   li.id = `pending-${item.uuid}`;
   li.dataset.uuid = item.uuid;
+  li.dataset.created = String(item.created);
   li.classList.add(`status-${item.status}`);
   li.querySelector(".tally-lines").append(...(item.summary || []).map((line) =>
     Object.assign(document.createElement("li"), { textContent: line })));
-  const at = new Date(item.when || item.created);
-  Object.assign(li.querySelector("time"), { dateTime: at.toISOString(),
-    textContent: at.toLocaleTimeString(document.documentElement.lang,
-      { hour: "2-digit", minute: "2-digit" }) });
+  const at = new Date(item.when || item.created); // a backdated tally shows the chosen time
+  Object.assign(li.querySelector("time"), { dateTime: at.toISOString(), textContent: timeText(at) });
   li.querySelector(".tally-status").textContent = item.status === "rejected"
     ? `${t.rejected}: ${item.error || t.rejectedHint}` : t.waiting;
-  const undo = li.querySelector("[data-undo]");
-  const left = Number(t.undoSeconds) * 1000 - (Date.now() - item.created);
   li.querySelector(item.status === "rejected" ? "[data-undo]" : "[data-remove]").remove();
-  if (item.status !== "rejected") setTimeout(() => undo.remove(), Math.max(0, left));
+  const undo = li.querySelector("[data-undo]");
+  if (undo) countDown(undo, item.created + Number(t.undoSeconds) * 1000);
   return li;
 }
 
-function showBubble(item) {
+// Waiting bubbles in the order they were made, after the saved ones.
+function insertPending(list, bubble, created) {
+  const later = [...list.querySelectorAll(":scope > li[data-uuid]")]
+    .find((li) => Number(li.dataset.created) > created);
+  list.insertBefore(bubble, later || null);
+}
+
+function showBubble(item, reveal = false) {
   const list = document.getElementById("bubbles");
   if (!list || String(item.activity) !== String(activityOnPage())) return;
   const old = document.getElementById(`pending-${item.uuid}`);
   const bubble = pendingBubble(item);
-  if (old) old.replaceWith(bubble); else list.append(bubble);
-  bubble.scrollIntoView({ block: "nearest" });
+  if (old) old.replaceWith(bubble); else insertPending(list, bubble, item.created);
+  tick();
+  if (reveal) bubble.scrollIntoView({ block: "nearest" });
 }
 
-function placeSaved(item, html) {
+function isVisible(el) {
+  const box = el.getBoundingClientRect();
+  return box.bottom > 0 && box.top < innerHeight;
+}
+
+async function placeSaved(item, html) {
   const content = fragment(html);
   const bubble = content.querySelector("li.tally-bubble");
   const again = content.querySelector("#same-again");
+  const today = content.querySelector("#tally-today")?.dataset.count;
   const pending = document.getElementById(`pending-${item.uuid}`);
   const list = document.getElementById("bubbles");
   const here = String(item.activity) === String(activityOnPage());
+  const shown = pending && isVisible(pending);
   if (bubble && here && list) {
     if (bubble.id && document.getElementById(bubble.id)) pending?.remove();
     else if (pending) pending.replaceWith(bubble);
     else list.append(bubble);
     watchUndo(bubble);
-    window.htmx?.process(bubble);
+    if (shown) bubble.scrollIntoView({ block: "nearest" });
   } else {
     pending?.remove();
   }
+  if (!here) return;
+  // Only the newest combination becomes "same again": an older item confirmed late must
+  // not replace what was queued after it.
+  const newer = (await queue.mine()).some((i) => String(i.activity) === String(item.activity) &&
+    i.created > item.created);
   const current = document.getElementById("same-again");
-  if (again && current && here && !document.getElementById("tally-shell")) current.replaceWith(again);
+  if (again && current && !newer) {
+    const focused = current.contains(document.activeElement);
+    current.replaceWith(again);
+    if (focused) again.querySelector("button")?.focus({ preventScroll: true });
+  }
+  if (today !== undefined) {
+    const status = savedStatus();
+    if (status) status.dataset.today = today;
+    const waiting = await waitingHere();
+    announce(waiting ? "waiting" : "saved", waiting || today);
+  }
 }
 
-// The server says how long undo stays possible; the button leaves when that time is up.
+// --- what just happened, said in #saved-status (a live region that stays in the page) ----
+
+const savedStatus = () => document.getElementById("saved-status");
+
+function announce(kind, count) {
+  const status = savedStatus();
+  const words = status?.dataset[kind];
+  if (!status || !words) return;
+  status.textContent = words.replace("{count}", count);
+}
+
+async function waitingHere() {
+  const activity = String(activityOnPage());
+  return (await queue.mine()).filter((i) => String(i.activity) === activity).length;
+}
+
+// --- the undo window: Ångra shows the seconds left and leaves when they are up -----------
+
+function countDown(element, deadline) {
+  element.dataset.deadline = String(deadline);
+}
+
+function tick() {
+  const t = texts();
+  for (const element of document.querySelectorAll("[data-deadline]")) {
+    const left = Math.ceil((Number(element.dataset.deadline) - Date.now()) / 1000);
+    if (left > 0) {
+      const label = element.querySelector(".undo-left");
+      if (label) label.textContent = (t.seconds || "{n} s").replace("{n}", left);
+      continue;
+    }
+    const bubble = element.closest("li");
+    const focused = element.contains(document.activeElement);
+    element.remove();
+    if (focused) focusBubble(bubble);
+  }
+}
+setInterval(tick, 1000);
+
+// The server says how long undo stays possible.
 function watchUndo(root) {
   for (const form of root.querySelectorAll("form.undo-form[data-undo-seconds]")) {
-    if (form.dataset.watched) continue;
-    form.dataset.watched = "1";
-    setTimeout(() => form.remove(), Math.max(0, Number(form.dataset.undoSeconds) || 0) * 1000);
+    if (!form.dataset.deadline) {
+      countDown(form, Date.now() + Math.max(0, Number(form.dataset.undoSeconds) || 0) * 1000);
+    }
+  }
+  tick();
+}
+
+function focusBubble(bubble) {
+  if (!bubble?.isConnected) return;
+  bubble.tabIndex = -1;
+  bubble.focus({ preventScroll: true });
+}
+
+// Focus after a waiting bubble is taken back: the bar ("same again", else "new").
+function focusComposer() {
+  (document.querySelector("#same-again button") || document.querySelector("[data-open-sheet]"))
+    ?.focus({ preventScroll: true });
+}
+
+// Undo of a saved tally: sent from here (not swapped by htmx) so focus goes to the bubble
+// and the result is said in #saved-status. Offline it cannot reach the server: say so.
+async function undo(form) {
+  const bubble = form.closest("li");
+  let response;
+  try {
+    if (!navigator.onLine) throw new Error("offline");
+    response = await fetch(form.action, {
+      method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
+      headers: { "X-CSRFToken": pageToken(), "HX-Request": "true" }, redirect: "manual",
+    });
+  } catch {
+    announce("offlineUndo", "");
+    return;
+  }
+  const html = await response.text();
+  const fresh = fragment(html).querySelector("li.tally-bubble");
+  if (!response.ok || !fresh) {
+    const status = savedStatus();
+    if (status) status.textContent = messageOf(html) || status.dataset.offlineUndo;
+    return;
+  }
+  bubble.replaceWith(fresh);
+  focusBubble(fresh);
+  const today = fragment(html).querySelector("#tally-today")?.dataset.count;
+  if (today !== undefined) {
+    savedStatus().dataset.today = today;
+    announce("undone", today);
   }
 }
 
@@ -121,8 +239,54 @@ async function takeBack(item, html, kind) {
   if (!fresh || !item.live || !here || Date.now() - item.created >= 60000) return false;
   document.getElementById(`pending-${item.uuid}`)?.remove();
   composer.replaceWith(fresh);
+  openSheet();
   fresh.querySelector('[aria-invalid="true"]')?.focus();
   return true;
+}
+
+// --- the sheet ------------------------------------------------------------------------------
+
+const sheet = () => document.getElementById("composer-sheet");
+
+function openSheet() {
+  const dialog = sheet();
+  if (!dialog) return false;
+  if (dialog.open && !dialog.matches(":modal")) dialog.close(); // rendered open (no script)
+  if (!dialog.open) dialog.showModal();
+  return true;
+}
+
+function closeSheet() {
+  const dialog = sheet();
+  if (dialog?.open) dialog.close();
+}
+
+// The time chosen in "när", in the summary line (not "När: nu" once a date is chosen).
+function showWhen(form) {
+  const label = form?.querySelector(".when-label");
+  if (!label) return;
+  const at = chosenTime(form.querySelector('[name="day"]')?.value, form.querySelector('[name="time"]')?.value);
+  label.textContent = at === null ? label.dataset.unchanged
+    : (texts().whenChosen || "{when}").replace("{when}", timeText(new Date(at)));
+}
+
+function localDay(date = new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+// As the server reads it (models.tally.occurred_from): an earlier day without a time is
+// noon, today without a time is now.
+function chosenTime(day, clock) {
+  if (!day && !clock) return null;
+  const today = localDay();
+  const date = day || today;
+  if (!clock) {
+    if (date === today) return Date.now();
+    clock = "12:00";
+  }
+  const at = new Date(`${date}T${clock}`).getTime();
+  return Number.isNaN(at) ? null : at;
 }
 
 // --- the composer ---------------------------------------------------------------------------
@@ -210,7 +374,7 @@ function summarize(form) {
   return lines;
 }
 
-// "Change first": load the last combination into the composer without a round trip.
+// "Change first": load the last combination into the composer sheet without a round trip.
 function loadAgain(link) {
   const source = link.closest("form");
   const composer = document.getElementById("composer");
@@ -224,8 +388,30 @@ function loadAgain(link) {
       else if (input.value === value) input.checked = true;
     }
   }
+  openSheet();
   composer.querySelector('button[type="submit"]')?.focus();
   return true;
+}
+
+// "Same again" for a combination: the server's form, or this one built on the phone from
+// what was just queued (offline, and on the cached page).
+function sameAgainForm(combo, activityId) {
+  const form = document.getElementById("tally-again").content.firstElementChild.cloneNode(true);
+  form.action = combo.url;
+  form.dataset.activity = String(activityId);
+  for (const [name, value] of combo.body) {
+    if (["client_uuid", "occurred_at", "day", "time", "csrf_token"].includes(name)) continue;
+    form.prepend(Object.assign(document.createElement("input"), { type: "hidden", name, value }));
+  }
+  form.querySelector(".again-summary").textContent = (combo.summary || []).join(" · ");
+  return form;
+}
+
+function showSameAgain(combo, activityId) {
+  const holder = document.getElementById("same-again");
+  if (holder && document.getElementById("tally-again")) {
+    holder.replaceChildren(sameAgainForm(combo, activityId));
+  }
 }
 
 async function keep(form) {
@@ -234,27 +420,42 @@ async function keep(form) {
   data.set("client_uuid", uuid);
   data.delete("csrf_token");
   const now = Date.now();
-  if (!data.get("day") && !data.get("time")) data.set("occurred_at", new Date(now).toISOString());
+  const chosen = chosenTime(data.get("day"), data.get("time"));
+  if (chosen === null) data.set("occurred_at", new Date(now).toISOString());
+  const live = form.id === "composer";
   const item = {
     uuid, user: currentUser(), activity: form.dataset.activity, url: form.action, created: now,
-    when: now, body: [...data.entries()].filter(([, v]) => typeof v === "string"),
-    summary: summarize(form), live: form.id === "composer",
+    when: chosen ?? now, body: [...data.entries()].filter(([, v]) => typeof v === "string"),
+    summary: summarize(form), live,
   };
-  await queue.add(item);
-  await last("readwrite", (s) => s.put({ key: `${item.user}:${item.activity}`, body: item.body,
-    summary: item.summary, url: item.url }));
-  showBubble({ ...item, status: "pending" });
-  if (form.id === "composer") {
+  const combo = { key: `${item.user}:${item.activity}`, body: item.body, summary: item.summary,
+    url: item.url };
+  // At once, before anything is awaited: the sheet closes empty for the next tally and
+  // "same again" becomes what was just logged (also offline, also on the cached page).
+  if (live) {
+    closeSheet();
     form.reset();
     for (const row of form.querySelectorAll("[data-field]")) markRow(row, "");
+    showWhen(form);
+    showSameAgain(combo, item.activity);
   }
+  await queue.add(item);
+  showBubble({ ...item, status: "pending" }, true); // once it is on the phone's disk
+  await last("readwrite", (s) => s.put(combo));
   await updateBadge();
-  queue.flush(true);
+  await queue.flush(true);
+  if (await queue.get(uuid)) announce("waiting", await waitingHere());
 }
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-outbox")) return;
+  if (!(form instanceof HTMLFormElement)) return;
+  if (form.matches("form.undo-form")) {
+    event.preventDefault();
+    undo(form);
+    return;
+  }
+  if (!form.hasAttribute("data-outbox")) return;
   event.preventDefault();
   if (form.id !== "composer" || validate(form)) keep(form);
 });
@@ -262,14 +463,26 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("change", (event) => {
   const row = event.target.closest?.("#composer [data-field].invalid");
   if (row) markRow(row, "");
+  if (event.target.matches?.('#composer [name="day"], #composer [name="time"]')) {
+    showWhen(event.target.form);
+  }
 });
 
 document.addEventListener("click", async (event) => {
   const link = event.target.closest?.("a[data-load-again]");
   if (link && loadAgain(link)) event.preventDefault();
+  const opener = event.target.closest?.("a[data-open-sheet]");
+  if (opener && openSheet()) event.preventDefault();
+  if (event.target.closest?.("[data-close-sheet]")) closeSheet();
+  // a tap on the dimmed thread around the sheet closes it (the choices stay)
+  if (event.target === sheet()) closeSheet();
   const button = event.target.closest?.("li[data-uuid] button");
   const bubble = button?.closest("li");
-  if (bubble && (await queue.discard(bubble.dataset.uuid))) bubble.remove();
+  if (bubble && (await queue.discard(bubble.dataset.uuid))) {
+    bubble.remove();
+    focusComposer();
+    announce("removed", await waitingHere());
+  }
 });
 
 // --- the catalogue, for the offline shell ------------------------------------------------
@@ -302,7 +515,8 @@ async function cachedCatalogue() {
 
 async function refreshCatalogue() {
   const user = currentUser();
-  if (!user || !navigator.onLine || document.getElementById("tally-shell")) return;
+  if (!user || !navigator.onLine || document.getElementById("tally-shell") ||
+      document.getElementById("offline-activities")) return;
   const cached = await cachedCatalogue();
   const fresh = Date.now() - Number(localStorage.getItem(CATALOGUE_AT) || 0) < 5 * 60 * 1000;
   if (!(cached && String(cached.user) === user && fresh)) await freshToken();
@@ -327,20 +541,34 @@ async function fillShell() {
   document.title = `${activity.name} · Nära`;
   document.getElementById("shell-panel").replaceChildren(fragment(activity.html));
   const combo = await last("readonly", (s) => s.get(`${user}:${activity.id}`));
-  if (combo) document.getElementById("composer")?.before(sameAgainForm(combo, activity.id));
+  if (combo) showSameAgain(combo, activity.id);
   for (const item of await queue.mine(user, null)) showBubble(item);
+  toNewest();
 }
 
-function sameAgainForm(combo, activityId) {
-  const form = document.getElementById("tally-again").content.firstElementChild.cloneNode(true);
-  form.action = combo.url;
-  form.dataset.activity = String(activityId);
-  for (const [name, value] of combo.body) {
-    if (["client_uuid", "occurred_at", "day", "time"].includes(name)) continue;
-    form.prepend(Object.assign(document.createElement("input"), { type: "hidden", name, value }));
+// The inbox offline: the activities of the person signed in on this phone (tappable, as
+// in an installed app); nothing about any client is ever cached.
+async function fillInboxShell() {
+  const list = document.getElementById("offline-activities");
+  if (!list) return;
+  const data = await cachedCatalogue();
+  const user = currentUser();
+  const mine = data && user && String(data.user) === user
+    ? data.activities.filter((a) => a.loggable !== false) : [];
+  if (!mine.length) {
+    list.replaceWith(Object.assign(document.createElement("p"),
+      { className: "empty", textContent: list.dataset.missing }));
+    return;
   }
-  form.querySelector(".again-summary").textContent = (combo.summary || []).join(" · ");
-  return form;
+  const row = document.getElementById("offline-activity").content.firstElementChild;
+  list.replaceChildren(...mine.map((activity) => {
+    const li = row.cloneNode(true);
+    li.querySelector("a").href = activity.url;
+    li.querySelector(".avatar").textContent = activity.name.slice(0, 1);
+    li.querySelector(".thread-title").textContent = activity.name;
+    li.querySelector(".thread-last").textContent = activity.subtitle || "";
+    return li;
+  }));
 }
 
 // --- shared phones: what no one owns, the backdating limit ----------------------------
@@ -380,14 +608,30 @@ async function dropExpired(user) {
 
 // --- start --------------------------------------------------------------------------------
 
+// The thread opens at the newest bubble, just above the bar (a chat's reading order).
+// After htmx's own scroll of a boosted swap.
+function toNewest() {
+  if (!document.getElementById("bubbles") || !activityOnPage()) return;
+  requestAnimationFrame(() => setTimeout(() => {
+    if (!sheet()?.open) window.scrollTo({ top: document.documentElement.scrollHeight });
+  }, 0));
+}
+
 // Runs on load and after every htmx swap (a boosted navigation replaces the header badge
 // and may bring an activity thread whose pending tallies only this phone knows about).
 async function pageReady() {
   watchUndo(document);
+  const dialog = sheet();
+  if (dialog?.open && !dialog.matches(":modal")) { // "new" without script, or a 422 page
+    openSheet();
+    (dialog.querySelector('[aria-invalid="true"]') || dialog.querySelector("input:not([type=hidden])"))
+      ?.focus();
+  }
   if (activityOnPage() && !document.getElementById("tally-shell")) {
     for (const item of await queue.mine(currentUser(), null)) {
       if (!document.getElementById(`pending-${item.uuid}`)) showBubble(item);
     }
+    toNewest();
   }
   return updateBadge();
 }
@@ -396,6 +640,7 @@ async function start() {
   await deviceReady;
   await dropExpired(currentUser());
   await fillShell();
+  await fillInboxShell();
   await pageReady();
   queue.flush(true);
   refreshCatalogue();

@@ -41,6 +41,7 @@ def log_a_serious_talk(browser, live_server, app, activity_id: int) -> None:
         page = context.new_page()
         login(page, "fia")
         page.goto(f"/activities/{activity_id}")
+        page.locator("[data-open-sheet]").tap()  # "Ny" opens the composer sheet
         page.locator("#composer").wait_for()
         for field, label in (("gender_young", "Kille"), ("age_individual", "16"),
                              ("problem_area", "Skola"), ("route_in", "Polis")):

@@ -9,7 +9,7 @@ from sqlmodel import select
 from models.core.db import new_session
 from models.tally import Tally
 from tests.e2e.conftest import login, wait_until
-from tests.e2e.test_tally import chip, open_activity, rows, wait_for_rows
+from tests.e2e.test_tally import chip, open_activity, open_sheet, rows, wait_for_rows
 
 REUSED = "Inskickningens id har redan använts för en annan post, så den här sparades inte."
 
@@ -58,6 +58,7 @@ def test_a_reused_submission_id_is_kept_on_the_phone_as_not_saved_and_never_rese
     stored_id = str(first.client_uuid)
 
     context.set_offline(True)
+    open_sheet(page)
     for field, label in (("gender_young", "Kille"), ("age_individual", "15"),
                          ("problem_area", "Skola"), ("route_in", "Polis")):
         chip(page, field, label).tap()

@@ -56,3 +56,12 @@ def service_worker():
 def offline():
     """Shown by the service worker when a page cannot be fetched; holds no personal data."""
     return render("pwa/offline.html", shell_only=True)
+
+
+@bp.route("/offline/inbox")
+@public
+def inbox_shell():
+    """The inbox without data: offline, the service worker answers the inbox with it and
+    tally-outbox.js lists the activities from the catalogue cached on the phone (activities
+    only, never a person)."""
+    return render("pwa/inbox_shell.html", shell_only=True)

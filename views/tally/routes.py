@@ -10,7 +10,7 @@ values it is refused (422, X-Nara-Outcome: reused) and the stored one stays.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale, to_user_timezone
@@ -62,11 +62,10 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
         "client_uuid": str(uuid.uuid4()), "backdate_days": tally_model.BACKDATE_DAYS,
     }
 
-
-
-
-
-
+def today_count(activity: Activity) -> int:
+    """The person's tallies for the activity saved since midnight (their time zone)."""
+    midnight = to_user_timezone(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return tally_model.saved_since(db(), user(), activity.id, midnight.astimezone(UTC))
 
 
 def values_from(form, activity: Activity, unit_id) -> dict:
@@ -89,6 +88,7 @@ def page_context(activity: Activity, **composer) -> dict:
         composer_context(activity, **composer),
         tallies=tally_model.recent_tallies(db(), me, activity) if activity.loggable else [],
         again=again, managed_units=tally_model.editable_units(db(), me, activity),
+        today_count=today_count(activity) if activity.loggable else 0,
     )
 
 
@@ -104,6 +104,8 @@ def activity(activity_id: int):
     ctx = page_context(act)
     if request.args.get("again") and ctx["again"] is not None:
         ctx["values"] = ctx["again"].values
+    # "new" without JavaScript: the composer sheet is rendered open
+    ctx["sheet_open"] = bool(request.args.get("new"))
     return render("tally/activity.html", None, **ctx)
 
 
@@ -134,7 +136,7 @@ def save(activity_id: int):
         view = tally_model.views_of(db(), [saved])[0]
         again = view if created else tally_model.last_values(db(), user(), act)
         body = render_template("tally/_saved.html", view=view, activity=act, again=again,
-                               locale=locale())
+                               locale=locale(), today_count=today_count(act))
         return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
     return redirect(url_for("tally.activity", activity_id=act.id) + f"#tally-{saved.id}", 303)
 
@@ -145,7 +147,7 @@ def _invalid(act: Activity, values: dict, errors: dict, unit_id, form):
         ctx = composer_context(act, values, errors, unit_id, when=when)
         ctx["client_uuid"] = form.get("client_uuid") or ctx["client_uuid"]
         return render_template("tally/_composer.html", **ctx), 422
-    return render("tally/activity.html", None,
+    return render("tally/activity.html", None, sheet_open=True,
                   **page_context(act, values=values, errors=errors, unit_id=unit_id,
                                  when=when)), 422
 
@@ -159,7 +161,9 @@ def undo(tally_id: int):
     db().commit()
     if request.htmx:
         view = tally_model.views_of(db(), [saved])[0]
-        return render_template("tally/_bubble.html", view=view, locale=locale())
+        act = db().get(Activity, saved.activity_id)
+        return render_template("tally/_undone.html", view=view, locale=locale(),
+                               today_count=today_count(act))
     return redirect(url_for("tally.activity", activity_id=saved.activity_id), 303)
 
 
@@ -198,6 +202,7 @@ def catalogue():
         ctx = composer_context(act, offline=True)
         items.append({
             "id": act.id, "name": act.name, "subtitle": act.target_group,
+            "loggable": act.loggable,
             "url": url_for("tally.activity", activity_id=act.id),
             "html": render_template("tally/_panel.html", **ctx),
         })
