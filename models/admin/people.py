@@ -15,9 +15,9 @@ from models.access import (
     person_left,
     units_of,
 )
-from models.admin import log
 from models.access.inbox import Thread, thread_provider
 from models.access.sessions import EndReason, end_all
+from models.admin import log
 from models.core.errors import DomainError
 
 
