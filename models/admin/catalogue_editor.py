@@ -190,8 +190,10 @@ def save_activity(session: Session, admin: User, activity: Activity | None, form
     except DomainError as error:
         raise ValidationErrors({_input_of(error, entry): error.message}) from error
     if report.changed:
-        log.write(session, admin, "catalogue.activity", entry["key"], _summary(current),
-                  {**_summary(entry), "versions": report.new_versions})
+        after = _summary(entry)
+        if report.new_versions:
+            after["versions"] = report.new_versions
+        log.write(session, admin, "catalogue.activity", entry["key"], _summary(current), after)
     return report
 
 

@@ -32,6 +32,15 @@ ACTIONS = {
     "setting.phrase_add": _l("Quick phrase added"),
     "setting.phrase_remove": _l("Quick phrase removed"),
 }
+# a logged value's key → the words on the page (the CSV keeps the keys, for machines)
+KEY_LABELS = {
+    "idle_days": _l("Days without a talk"), "grace_days": _l("Grace days"),
+    "units": _l("Units"), "role": _l("Role"), "active": _l("Active"), "name": _l("Name"),
+    "level": _l("Documentation level"), "talk_cap": _l("Most connected talks"),
+    "ages": _l("Ages"), "fields": _l("Fields"), "versions": _l("New field versions"),
+    "text": _l("Phrase"), "sessions": _l("Sessions ended"), "created": _l("New"),
+    "updated": _l("Changed"),
+}
 SECRET_KEYS = frozenset({"password", "password_hash", "secret"})
 
 
@@ -83,18 +92,21 @@ def entries(session: Session, query: str = "", limit: int = 200) -> list[tuple[A
     return list(session.exec(stmt.limit(limit)).all())
 
 
-def describe(values: dict | None) -> str:
-    """`key: value; …` for the page and the CSV."""
+def describe(values: dict | None, labels: bool = False) -> str:
+    """`key: value; …` for the CSV; with `labels`, in words for the page."""
     if not values:
         return ""
-    return "; ".join(f"{k}: {_text(v)}" for k, v in values.items())
+    return "; ".join(f"{KEY_LABELS.get(k, k) if labels else k}: {_text(v, labels)}"
+                     for k, v in values.items())
 
 
-def _text(value) -> str:
+def _text(value, labels: bool = False) -> str:
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value) or "–"
     if value is None:
         return "–"
+    if isinstance(value, bool) and labels:
+        return str(_l("yes") if value else _l("no"))
     return str(value)
 
 

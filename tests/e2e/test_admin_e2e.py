@@ -87,6 +87,7 @@ def test_editing_a_field_makes_a_new_version_and_an_old_tally_keeps_its_own(page
     login(page, "admin")
     page.goto(f"/admin/catalogue/{activity}")
     first = page.locator("#field-0")
+    first.locator("summary").tap()  # each field folds open
     label = first.locator("input[name=f0_label]")
     label.fill(label.input_value() + " (ny)")
     first.locator("input[name=f0_required]").set_checked(True)
@@ -109,7 +110,7 @@ def test_editing_a_field_makes_a_new_version_and_an_old_tally_keeps_its_own(page
 
 
 def test_a_settings_change_is_in_the_admin_log_with_before_and_after(page, live_app):
-    unit = _ids(live_app, Unit, name="Fältgruppen")
+    unit = _ids(live_app, Unit, name="Mötesplatsen")
     login(page, "admin")
     page.goto(f"/admin/settings/units/{unit}")
     page.get_by_label("Dagar utan samtal innan").fill("45")
@@ -117,9 +118,9 @@ def test_a_settings_change_is_in_the_admin_log_with_before_and_after(page, live_
     expect(page.locator("#settings-saved")).to_be_visible()
     page.goto("/admin/log")
     entry = page.locator("#admin-log li").first
-    expect(entry).to_contain_text("Fältgruppen")
-    expect(entry.locator(".before")).to_have_text("idle_days: 90")
-    expect(entry.locator(".after")).to_have_text("idle_days: 45")
+    expect(entry).to_contain_text("Mötesplatsen")
+    expect(entry.locator(".before")).to_have_text("Dagar utan samtal: 90")
+    expect(entry.locator(".after")).to_have_text("Dagar utan samtal: 45")
     fits_and_passes_axe(page, "log-after-setting")
 
 
