@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlmodel import func, select
 
 from models.access import Unit, User
-from models.catalogue import Activity, FieldSet, current_field_set
+from models.catalogue import Activity, FieldSet, current_field_set, spec_of
 from models.core.db import new_session
 from models.tally.record import Tally
 from tests.e2e.conftest import axe_violations, login, shot
@@ -39,8 +39,9 @@ def _busiest_activity(app) -> tuple[int, int, int]:
     """The loggable activity with the most tallies: (activity id, a tally id, its set)."""
     with new_session(app.extensions["nara_engine"]) as session:
         row = session.exec(
-            select(FieldSet.activity_id, func.count()).join(Tally, Tally.field_set_id == FieldSet.id)
-            .group_by(FieldSet.activity_id).order_by(func.count().desc())).first()
+            select(FieldSet.activity_id, func.count())
+            .join(Tally, Tally.field_set_id == FieldSet.id).group_by(FieldSet.activity_id)
+            .order_by(func.count().desc())).first()
         tally = session.exec(select(Tally).join(FieldSet, FieldSet.id == Tally.field_set_id)
                              .where(FieldSet.activity_id == row[0])).first()
         return row[0], tally.id, tally.field_set_id
@@ -102,7 +103,6 @@ def test_editing_a_field_makes_a_new_version_and_an_old_tally_keeps_its_own(page
         act = session.get(Activity, activity)
         field = session.exec(select(FieldSet).where(FieldSet.activity_id == activity,
                                                     FieldSet.version == new)).one()
-        from models.catalogue import spec_of
         assert spec_of(session, field.id).fields[0].required
         assert current_field_set(session, act, None).version == new
     page.goto("/admin/log")
