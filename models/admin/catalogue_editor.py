@@ -31,6 +31,7 @@ from models.catalogue import (
     import_catalogue,
     options_from_lines,
     parse_text,
+    units_of_activity,
 )
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import parse_int
@@ -47,8 +48,11 @@ class Version:
     tallies: int
 
 
-def activities(session: Session) -> list[Activity]:
-    return list(session.exec(select(Activity).order_by(Activity.position, Activity.id)).all())
+def activities(session: Session) -> list[tuple[Activity, list[str]]]:
+    """Every activity in the catalogue's order, with its responsible units' names (several
+    activities share a name, e.g. Gruppverksamhet: the units tell them apart)."""
+    rows = session.exec(select(Activity).order_by(Activity.position, Activity.id)).all()
+    return [(a, [u.name for u in units_of_activity(session, a.id)]) for a in rows]
 
 
 def entry_of(session: Session, activity: Activity | None) -> dict:
