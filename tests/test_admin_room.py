@@ -385,3 +385,14 @@ def test_no_admin_route_answers_500_to_nonsense(client, db, people):
         assert client.post(url, data=data).status_code < 500, url
     assert client.get("/admin/catalogue/999999").status_code == 404
     assert db.exec(select(func.count()).select_from(AdminLog)).one() >= 0
+
+
+def test_a_retention_period_changed_by_an_admin_is_in_the_admin_log(client, db, people):
+    _admin(people, db)
+    response = client.post("/records/periods", data={
+        "kind": "service", "years": "3", "source": "Beslut i nämnden 2026-11-30"})
+    assert response.status_code == 302
+    (row,) = _log(db, "setting.retention")
+    assert row.target == "service"
+    assert row.after == {"years": 3, "source": "Beslut i nämnden 2026-11-30"}
+    assert row.before["years"] == 2

@@ -29,6 +29,7 @@ ACTIONS = {
     "catalogue.activity": _l("Activity changed"),
     "catalogue.import": _l("Catalogue imported"),
     "setting.notes_idle": _l("Idle limit for working contacts"),
+    "setting.retention": _l("Retention period"),
     "setting.phrase_add": _l("Quick phrase added"),
     "setting.phrase_remove": _l("Quick phrase removed"),
 }
@@ -38,8 +39,8 @@ KEY_LABELS = {
     "units": _l("Units"), "role": _l("Role"), "active": _l("Active"), "name": _l("Name"),
     "level": _l("Documentation level"), "talk_cap": _l("Most connected talks"),
     "ages": _l("Ages"), "fields": _l("Fields"), "versions": _l("New field versions"),
-    "text": _l("Phrase"), "sessions": _l("Sessions ended"), "created": _l("New"),
-    "updated": _l("Changed"),
+    "text": _l("Phrase"), "years": _l("Years"), "source": _l("Source"),
+    "sessions": _l("Sessions ended"), "created": _l("New"), "updated": _l("Changed"),
 }
 SECRET_KEYS = frozenset({"password", "password_hash", "secret"})
 
