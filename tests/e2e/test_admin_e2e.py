@@ -142,3 +142,18 @@ def test_deactivation_asks_for_a_confirmation_first(page, live_app):
     look(page, "deactivated")
     with new_session(live_app.extensions["nara_engine"]) as session:
         assert not session.get(User, fia).active
+
+
+def test_a_mistake_in_a_field_opens_it_with_the_error_and_keeps_the_text(page, live_app):
+    activity, _tally, _set = _busiest_activity(live_app)
+    login(page, "admin")
+    page.goto(f"/admin/catalogue/{activity}")
+    page.locator("#field-1 summary").tap()
+    page.locator("#f1_options").fill("")
+    page.locator("#a-target").fill("Unga i centrum")
+    page.locator("#save-activity").tap()
+    expect(page.locator("#activity-errors")).to_be_visible()
+    expect(page.locator("#field-1")).to_have_attribute("open", "")
+    expect(page.locator("#err-f1_options")).to_be_visible()
+    expect(page.locator("#a-target")).to_have_value("Unga i centrum")
+    fits_and_passes_axe(page, "activity-error")
