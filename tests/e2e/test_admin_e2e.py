@@ -157,3 +157,15 @@ def test_a_mistake_in_a_field_opens_it_with_the_error_and_keeps_the_text(page, l
     expect(page.locator("#err-f1_options")).to_be_visible()
     expect(page.locator("#a-target")).to_have_value("Unga i centrum")
     fits_and_passes_axe(page, "activity-error")
+
+
+def test_the_admin_pages_pass_axe_in_dark_mode(page, live_app):
+    page.emulate_media(color_scheme="dark")
+    login(page, "admin")
+    fia = _ids(live_app, User, username="fia")
+    activity, _tally, _set = _busiest_activity(live_app)
+    for name, url in (("person-dark", f"/admin/users/{fia}"),
+                      ("activity-dark", f"/admin/catalogue/{activity}"),
+                      ("settings-dark", "/admin/settings")):
+        page.goto(url)
+        fits_and_passes_axe(page, name)
