@@ -102,7 +102,7 @@ def test_staff_removed_from_one_of_two_units_keep_only_the_other(app, people, ho
 @pytest.mark.parametrize("route", ROUTES, ids=[r[0] for r in ROUTES])
 def test_a_deactivated_and_reactivated_person_is_no_longer_concerned(app, people, home, admin,
                                                                      route):
-    admin.post(f"/admin/users/{home.hanna.id}/active", data={"active": "0"})
+    admin.post(f"/admin/users/{home.hanna.id}/active", data={"active": "0", "confirm": "yes"})
     admin.post(f"/admin/users/{home.hanna.id}/active", data={"active": "1"})
     hanna = signed_in(app, people, home.hanna)
     assert call(hanna, route, home).status_code == 404
@@ -158,7 +158,7 @@ def test_leaving_the_unit_ends_the_assignment_today_with_who_did_it(people, home
 
 
 def test_deactivation_ends_every_assignment_with_who_did_it(people, home, admin, db):
-    admin.post(f"/admin/users/{home.hanna.id}/active", data={"active": "0"})
+    admin.post(f"/admin/users/{home.hanna.id}/active", data={"active": "0", "confirm": "yes"})
     db.expire_all()
     row = db.exec(select(StaffAssignment).where(
         StaffAssignment.user_id == home.hanna.id)).one()

@@ -47,7 +47,7 @@ def test_deactivating_a_person_ends_their_session_at_once(client, people, app, d
     fia_client = people.login("fia", app.test_client())
     assert fia_client.get("/").status_code == 200
     people.login("ada")
-    client.post(f"/admin/users/{fia.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{fia.id}/active", data={"active": "0", "confirm": "yes"})
     assert fia_client.get("/").status_code == 302
     assert fia_client.post("/login", data={"username": "fia", "password": PASSWORD}).status_code \
         == 401
@@ -56,7 +56,7 @@ def test_deactivating_a_person_ends_their_session_at_once(client, people, app, d
 def test_admin_cannot_deactivate_themself(client, people):
     ada = people.user("ada", "admin")
     people.login("ada")
-    response = client.post(f"/admin/users/{ada.id}/active", data={"active": "0"})
+    response = client.post(f"/admin/users/{ada.id}/active", data={"active": "0", "confirm": "yes"})
     assert response.status_code == 422
     assert "ditt eget konto" in html_text(response)
 

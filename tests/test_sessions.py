@@ -135,7 +135,7 @@ def test_a_copied_cookie_is_signed_out_after_sign_out(client, people, fia, app):
 
 # What an admin does to a person, as (path after /admin/users/<id>, form): each ends them.
 ADMIN_CHANGES = {
-    "deactivation": ("/active", lambda w: {"active": "0"}),
+    "deactivation": ("/active", lambda w: {"active": "0", "confirm": "yes"}),
     "role change": ("/role", lambda w: {"role": "manager"}),
     "unit change": ("/units", lambda w: {"units": [str(w.id)]}),
     "new password": ("/password", lambda w: {"password": "a new long one!"}),

@@ -5,9 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
-from models.access import Membership, Role, Unit, User, person_left, units_of
+from models.access import (
+    Membership,
+    Role,
+    Unit,
+    User,
+    create_unit,
+    create_user,
+    person_left,
+    units_of,
+)
 from models.access.inbox import Thread, thread_provider
 from models.access.sessions import EndReason, end_all
+from models.admin import log
 from models.core.errors import DomainError
 
 
@@ -36,6 +46,7 @@ def all_units(session: Session) -> list[Unit]:
 def set_units(session: Session, admin: User, user: User, unit_ids: list[int]) -> bool:
     """Replace the user's unit memberships. A change ends the person's sessions: what they
     may see changes with it, and no open page should outlive that. True if changed."""
+    before = sorted(u.name for u in units_of(session, user))
     known = {u.id for u in all_units(session)}
     wanted = {i for i in unit_ids if i in known}
     changed, left = False, set()
@@ -55,6 +66,9 @@ def set_units(session: Session, admin: User, user: User, unit_ids: list[int]) ->
     if changed:
         end_all(session, user.id, EndReason.units, by=admin)
     session.flush()
+    if changed:
+        log.write(session, admin, "user.units", user.username, {"units": before},
+                  {"units": sorted(u.name for u in units_of(session, user))})
     return changed
 
 
@@ -62,6 +76,9 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     """Deactivate or reactivate an account; deactivation ends its sessions at once."""
     if user.id == admin.id and not active:
         raise DomainError(_l("You cannot deactivate your own account."), "active")
+    if user.active != active:
+        log.write(session, admin, "user.active", user.username, {"active": user.active},
+                  {"active": active})
     user.active = active
     if not active:
         end_all(session, user.id, EndReason.deactivated, by=admin)
@@ -78,6 +95,7 @@ def set_role(session: Session, admin: User, user: User, role: str) -> bool:
         raise DomainError(_l("You cannot take away your own admin role."), "role")
     if user.role == role:
         return False
+    log.write(session, admin, "user.role", user.username, {"role": user.role}, {"role": role})
     user.role = role
     session.add(user)
     end_all(session, user.id, EndReason.role, by=admin)
@@ -90,11 +108,46 @@ def reset_password(session: Session, admin: User, user: User, password: str) -> 
     user.set_password(password)
     session.add(user)
     end_all(session, user.id, EndReason.password, by=admin)
+    log.write(session, admin, "user.password", user.username)  # the fact, never the value
     session.flush()
 
 
 def end_sessions(session: Session, admin: User, user: User) -> int:
     """"End all sessions of this person" (a lost phone): how many ended."""
     count = end_all(session, user.id, EndReason.admin, by=admin)
+    log.write(session, admin, "user.sessions", user.username, None, {"sessions": count})
     session.flush()
     return count
+
+
+def new_person(session: Session, admin: User, username: str, display_name: str,
+               password: str, role: str, unit_ids: list[str]) -> User:
+    """Create an account (the admin log keeps who made it, with which role and units)."""
+    units = [u for u in all_units(session) if str(u.id) in unit_ids]
+    person = create_user(session, username, display_name, password, role, units)
+    log.write(session, admin, "user.create", person.username, None,
+              {"name": person.display_name, "role": person.role,
+               "units": sorted(u.name for u in units)})
+    return person
+
+
+def new_unit(session: Session, admin: User, name: str) -> Unit:
+    unit = create_unit(session, name)
+    log.write(session, admin, "unit.create", unit.name, None, {"name": unit.name})
+    return unit
+
+
+def find_people(session: Session, query: str) -> list[tuple[User, list[Unit]]]:
+    """People whose name or username contains `query` (all when it is empty)."""
+    query = " ".join(query.split())[:80].casefold()
+    people = all_users(session)
+    if not query:
+        return people
+    return [(u, units) for u, units in people
+            if query in u.display_name.casefold() or query in u.username.casefold()]
+
+
+def units_with_counts(session: Session) -> list[tuple[Unit, int]]:
+    counts = dict(session.exec(
+        select(Membership.unit_id, func.count()).group_by(Membership.unit_id)).all())
+    return [(u, counts.get(u.id, 0)) for u in all_units(session)]

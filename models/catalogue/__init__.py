@@ -6,9 +6,11 @@ from __future__ import annotations
 from models.catalogue.file_format import (  # noqa: F401
     ImportReport,
     dump,
+    dumps,
     export_catalogue,
     import_catalogue,
     load_file,
+    parse_text,
 )
 from models.catalogue.specs import (  # noqa: F401
     FieldSetRef,

@@ -59,8 +59,13 @@ class ImportReport:
 
 def load_file(path: str | Path) -> dict:
     """Read a catalogue file: YAML (.yaml/.yml) or JSON."""
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    return parse_text(Path(path).read_text(encoding="utf-8"), str(path).endswith(".json"))
+
+
+def parse_text(text: str, is_json: bool = False) -> dict:
+    """A catalogue file's text → its dict (YAML, or JSON); raises yaml.YAMLError or
+    json.JSONDecodeError on a syntax error, DomainError on another format."""
+    data = json.loads(text) if is_json else yaml.safe_load(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DomainError(_l("Not a Nära catalogue file (format %(format)s expected)."),
                           "file", format=FORMAT)
@@ -291,8 +296,11 @@ def export_catalogue(session: Session) -> dict:
 
 def dump(data: dict, path: str | Path) -> None:
     """Write a catalogue dict as YAML or JSON (by the file's extension)."""
-    if str(path).endswith(".json"):
-        text = json.dumps(data, ensure_ascii=False, indent=1)
-    else:
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    Path(path).write_text(text, encoding="utf-8")
+    Path(path).write_text(dumps(data, str(path).endswith(".json")), encoding="utf-8")
+
+
+def dumps(data: dict, as_json: bool = False) -> str:
+    """A catalogue dict as the file's text (YAML, or JSON)."""
+    if as_json:
+        return json.dumps(data, ensure_ascii=False, indent=1)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

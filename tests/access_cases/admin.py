@@ -1,4 +1,8 @@
-"""Administration endpoints: admins only; others get 403 (the page's existence is no secret)."""
+"""Administration endpoints: admins only; others get 403 (the page's existence is no secret).
+Managers keep their own units' option lists and phrases on their unit pages (tally and
+journal cases); the admin room's copies of those settings are admins' alone."""
+
+import io
 
 from tests.access_cases import Case
 
@@ -6,7 +10,21 @@ ADMIN = frozenset({"admin"})
 
 
 def build(world):
-    """Admin acts on the world's people; nothing extra needed."""
+    """A quick phrase of unit A for the remove route."""
+    from sqlmodel import Session
+
+    from models.journal.shift import add_phrase
+
+    db = Session.object_session(world.units["A"])
+    world.objects["admin_phrase"] = add_phrase(db, world.units["A"], "Samtal i hemmet.").id
+
+
+def _unit_a(world) -> int:
+    return world.units["A"].id
+
+
+def _catalogue_file(world) -> dict:
+    return {"file": (io.BytesIO(b"format: nara-catalogue/1\nactivities: []\n"), "c.yaml")}
 
 
 def _staff_b(world) -> int:
@@ -33,4 +51,29 @@ CASES = {
                                method="POST", allowed=ADMIN, denied=403),
     "admin.create_unit": Case("/admin/units", method="POST", data={"name": "Enhet C"},
                               allowed=ADMIN, denied=403),
+    "admin.new_user": Case("/admin/users/new", allowed=ADMIN, denied=403),
+    "admin.units": Case("/admin/units", allowed=ADMIN, denied=403),
+    "admin.confirm_deactivate": Case(lambda w: f"/admin/users/{_staff_b(w)}/deactivate",
+                                     allowed=ADMIN, denied=403),
+    "admin.catalogue": Case("/admin/catalogue", allowed=ADMIN, denied=403),
+    "admin.catalogue_export": Case("/admin/catalogue/export", allowed=ADMIN, denied=403),
+    "admin.catalogue_import": Case("/admin/catalogue/import", method="POST",
+                                   data=_catalogue_file, allowed=ADMIN, denied=403),
+    "admin.new_activity": Case("/admin/catalogue/new", allowed=ADMIN, denied=403),
+    "admin.activity": Case(lambda w: f"/admin/catalogue/{w.objects['tally_activity']}",
+                           allowed=ADMIN, denied=403),
+    "admin.settings": Case("/admin/settings", allowed=ADMIN, denied=403),
+    "admin.unit_settings": Case(lambda w: f"/admin/settings/units/{_unit_a(w)}",
+                                allowed=ADMIN, denied=403),
+    "admin.set_idle_limit": Case(lambda w: f"/admin/settings/units/{_unit_a(w)}/idle",
+                                 method="POST", data={"idle_days": "30", "grace_days": "7"},
+                                 allowed=ADMIN, denied=403),
+    "admin.add_phrase": Case(lambda w: f"/admin/settings/units/{_unit_a(w)}/phrases",
+                             method="POST", data={"text": "Ringde och bokade tid."},
+                             allowed=ADMIN, denied=403),
+    "admin.remove_phrase": Case(
+        lambda w: f"/admin/settings/units/{_unit_a(w)}/phrases/{w.objects['admin_phrase']}"
+                  "/remove", method="POST", allowed=ADMIN, denied=403),
+    "admin.log": Case("/admin/log", allowed=ADMIN, denied=403),
+    "admin.log_csv": Case("/admin/log.csv", allowed=ADMIN, denied=403),
 }

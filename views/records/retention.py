@@ -10,6 +10,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from models import access
+from models.admin import log as admin_log
 from models.core.clock import local_today
 from models.core.db import utcnow
 from models.core.errors import DomainError
@@ -149,8 +150,12 @@ def save_period():
     """An admin changes a kind's period; the source must be cited."""
     form = request.form
     try:
-        retention.set_period(db(), user(), form.get("kind", ""), form.get("years", ""),
-                             form.get("source", ""))
+        old = {p.kind: {"years": p.years, "source": p.source}
+               for p in retention.period_rows(db())}.get(form.get("kind", ""))
+        row = retention.set_period(db(), user(), form.get("kind", ""), form.get("years", ""),
+                                   form.get("source", ""))
+        admin_log.write(db(), user(), "setting.retention", row.kind, old,
+                        {"years": row.years, "source": row.source})
     except DomainError as error:
         db().rollback()
         return render("records/periods.html", rows=retention.period_rows(db()),
