@@ -73,9 +73,12 @@ e2e: install chromium
 wrk:
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) || echo "wrk not installed: the HTTP benchmarks use their Python client"
 
+# Each benchmark records its figures (bench/_report.py: record(module, rows)) in bench/.results/;
+# the last step writes them all, with the machine's versions, to bench/RESULTS.md.
 bench: install wrk
-	@missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py' -e 'stats.py') bench/stats.py; do \
+	@rm -rf bench/.results; missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py' -e 'stats.py') bench/stats.py; do \
 		echo "== $$b"; $(BIN)/python $$b || missed="$$missed $$b"; done; \
+	$(BIN)/python bench/_report.py; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 clean:
