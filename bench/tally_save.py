@@ -151,7 +151,8 @@ def sign_in(port: int, activity_id: int) -> tuple[Browser, str, list[tuple[str, 
 
 def same_again_bytes(browser: Browser, csrf: str, activity_id: int, pairs) -> dict:
     body = urlencode(pairs + [("client_uuid", str(uuid.uuid4()))])
-    headers = {"X-CSRFToken": csrf, "X-Nara-Outbox": "1", "HX-Request": "true"}
+    headers = {"X-CSRFToken": csrf, "X-Nara-Outbox": "1", "HX-Request": "true",
+               "Accept-Encoding": "br, gzip"}  # as a browser asks (the answer is compressed)
     response, data, sent = browser.request("POST", f"/activities/{activity_id}/tallies", body,
                                            headers)
     assert response.status == 201, (response.status, data[:300])

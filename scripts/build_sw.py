@@ -56,8 +56,11 @@ def version(static: Path = STATIC, root: Path = ROOT) -> str:
 def manifest(static: Path = STATIC, root: Path = ROOT) -> dict:
     # The static files by their content-hashed names, from the same build manifest the
     # pages' links come from (views/assets.py, issue 16).
-    files = assets.precached(assets.ensure_built(static))
-    return {"version": version(static, root), "files": [*SHELL_PAGES, *files]}
+    built = assets.ensure_built(static)
+    files = assets.precached(built)
+    # The build's own version too: a change in how files are built renames them.
+    tag = hashlib.sha256(f"{version(static, root)}{built['version']}".encode()).hexdigest()
+    return {"version": f"nara-shell-{tag[:16]}", "files": [*SHELL_PAGES, *files]}
 
 
 def render(data: dict) -> str:

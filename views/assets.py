@@ -3,7 +3,8 @@
 The build (`build()`, run by `make` through scripts/build_sw.py and, when the sources are
 newer than its output, by the app at start-up) writes static/dist/:
 
-- one stylesheet per page type, concatenated from static/css/* in BUNDLES' order (htmx's
+- one stylesheet per page type, concatenated from static/css/* in BUNDLES' order, minified
+  (rcssmin; our scripts by rjsmin: the sources keep their comments, the wire does not) (htmx's
   boosted navigation swaps only <body>, so every page that can be reached by a boosted link
   needs the same sheet: the app has one, the printable right-to-read copy its own);
 - every file under static/{css,js,icons,vendor} under a name with its content hash
@@ -26,10 +27,13 @@ import hashlib
 import json
 import os
 import re
+import time
 import zlib
 from pathlib import Path
 
 import brotli
+import rcssmin
+import rjsmin
 from flask import Flask, request, url_for
 from whitenoise import WhiteNoise
 
@@ -49,7 +53,8 @@ BUNDLES = {
 }
 COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".webmanifest", ".txt", ".map"}
 IMPORT = re.compile(r'''((?:^|\s|;)(?:import|export)\b[^"'\n]*?["'])(\./[^"']+)(["'])''', re.M)
-BUILD_VERSION = "2"  # bump when the build's output format changes
+BUILD_VERSION = "3"
+KEEP_OLD_DAYS = 7  # bump when the build's output format changes
 
 
 def bundle_name(name: str) -> str:
@@ -80,11 +85,15 @@ def _hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}" if dot else name
 
 
+def minify_css(data: bytes) -> bytes:
+    return rcssmin.cssmin(data.decode()).encode()
+
+
 def _contents(static: Path) -> dict[str, bytes]:
     files = {name: (static / name).read_bytes() for name in sources(static)}
     for name, parts in BUNDLES.items():
         files[bundle_name(name)] = b"\n".join(
-            f"/* {part} */\n".encode() + files[part] for part in parts if part in files)
+            minify_css(files[part]) for part in parts if part in files)
     return files
 
 
@@ -107,6 +116,10 @@ def _resolve(files: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
                 return f"{match.group(1)}./{hashed.rsplit('/', 1)[1]}{match.group(3)}"
 
             data = IMPORT.sub(swap, data.decode()).encode()
+            if not name.startswith("vendor/"):  # vendor files come minified
+                data = rjsmin.jsmin(data.decode()).encode()
+        elif name.endswith(".css") and not name.startswith("css/bundle-"):
+            data = minify_css(data)
         done[name] = (_hashed_name(name, data), data)
         return done[name]
 
@@ -143,9 +156,13 @@ def build(static: Path = STATIC) -> dict:
     manifest["version"] = hashlib.sha256(
         json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()[:16]
     _write(out / "manifest.json", json.dumps(manifest, indent=1).encode())
-    for path in out.rglob("*"):  # what an earlier build left
+    # What earlier builds left stays a while: a server started before this build (or an
+    # old page in a phone's tab) still asks for it by its old name.
+    old_enough = time.time() - KEEP_OLD_DAYS * 86400
+    for path in out.rglob("*"):
         rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel != "manifest.json" and rel not in written:
+        if (path.is_file() and rel != "manifest.json" and rel not in written
+                and path.stat().st_mtime < old_enough):
             path.unlink()
     return manifest
 
