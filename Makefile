@@ -24,9 +24,10 @@ static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
-# The service worker's precache list and cache version, from the files in static/ (always
-# run: it rewrites static/js/sw-manifest.js only when a file changed).
-sw-manifest: static/vendor/htmx.min.js | $(BIN)/python
+# The static build (views/assets.py: static/dist/ with hashed, minified, pre-compressed files
+# and one stylesheet per page type) and the service worker's precache list from its manifest
+# (always run: both rewrite only what changed; the app also rebuilds stale files at start).
+sw-manifest: static/vendor/htmx.min.js | .stamp-install
 	$(BIN)/python scripts/build_sw.py
 
 vendor: static/vendor/htmx.min.js sw-manifest
@@ -82,4 +83,4 @@ bench: install wrk
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .stamp-* instance
+	rm -rf $(VENV) node_modules static/vendor static/dist .stamp-* instance
