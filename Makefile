@@ -24,9 +24,10 @@ static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
-# The service worker's precache list and cache version, from the files in static/ (always
-# run: it rewrites static/js/sw-manifest.js only when a file changed).
-sw-manifest: static/vendor/htmx.min.js | $(BIN)/python
+# The static build (views/assets.py: static/dist/ with hashed, minified, pre-compressed files
+# and one stylesheet per page type) and the service worker's precache list from its manifest
+# (always run: both rewrite only what changed; the app also rebuilds stale files at start).
+sw-manifest: static/vendor/htmx.min.js | .stamp-install
 	$(BIN)/python scripts/build_sw.py
 
 vendor: static/vendor/htmx.min.js sw-manifest
@@ -73,10 +74,13 @@ e2e: install chromium
 wrk:
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) || echo "wrk not installed: the HTTP benchmarks use their Python client"
 
+# Each benchmark records its figures (bench/_report.py: record(module, rows)) in bench/.results/;
+# the last step writes them all, with the machine's versions, to bench/RESULTS.md.
 bench: install wrk
-	@missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py' -e 'stats.py') bench/stats.py; do \
+	@rm -rf bench/.results; missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py' -e 'stats.py') bench/stats.py; do \
 		echo "== $$b"; $(BIN)/python $$b || missed="$$missed $$b"; done; \
+	$(BIN)/python bench/_report.py; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .stamp-* instance
+	rm -rf $(VENV) node_modules static/vendor static/dist .stamp-* instance

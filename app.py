@@ -92,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     from models.core.db import make_engine
     from views import (  # the rooms
         admin,
+        assets,
         auth,
         babel,
         close_db,
@@ -119,6 +120,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("FAST_PASSWORD_HASHING"):
         use_fast_password_hashing()
 
+    # First: its after_request (compression) then runs after every other one.
+    assets.register(app)  # hashed static files (WhiteNoise), compressed answers
     babel.init_app(app, locale_selector=auth.select_locale)
     csrf.init_app(app)
     htmx.init_app(app)

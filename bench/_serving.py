@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -31,13 +32,18 @@ def serve(target: str, env: dict, workers: int = 1, threads: int | None = None,
         [GUNICORN, "-b", f"127.0.0.1:{port}", "-w", str(workers), *worker,
          "--log-level", "warning", target],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # Ready when a worker answers (any status), not when the master accepts: a worker
+    # still importing the app would make a benchmark's first request time out.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            con = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            con.request("GET", "/")
+            con.getresponse().read()
+            con.close()
             return process, port
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"{target} did not start: {process.stderr.read().decode()[-2000:]}")
 

@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app, settle_heap  # noqa: E402
+from bench._report import Row, record  # noqa: E402
 from bench._serving import serve  # noqa: E402
 from models import access  # noqa: E402
 from models.core.clock import local_today  # noqa: E402
@@ -270,6 +271,18 @@ def main() -> int:
     print(f"{'save a note (htmx) + access log':<34} {nara_rps:>7.0f}/s {'':>9} {'>=40%':>10}  "
           f"{ratio:.0%} {'ok' if good else 'MISSED'} ({nara_n} POSTs; "
           f"{nara_rps / floor_rps:.0%} of the floor)")
+    figures = [Row(f"{name}: median", statistics.median(times), "ms",
+                   target=f"≤ {RENDER_TARGET_MS:.0f} ms",
+                   met=statistics.median(times) <= RENDER_TARGET_MS) for name, times in rows]
+    figures += [Row(f"{name}: p95", sorted(times)[int(len(times) * 0.95) - 1], "ms")
+                for name, times in rows]
+    figures += [
+        Row("journal save (htmx) + access log", nara_rps, "req/s", base_rps,
+            "bare Flask + sqlite3 insert", target=f"≥ {SAVE_TARGET:.0%}", met=good),
+        Row("stack floor: signed-in CSRF-checked POST doing nothing", floor_rps, "req/s",
+            base_rps, "bare Flask + sqlite3 insert"),
+    ]
+    record("journal", figures)
     return 0 if ok else 1
 
 

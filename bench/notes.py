@@ -37,7 +37,15 @@ def timed(fn, repeat: int) -> list[float]:
     return runs
 
 
+FIGURES: list = []  # the report's rows (bench/_report.py), filled by row()
+
+
 def row(name: str, runs: list[float], base: list[float] | None = None) -> str:
+    from bench._report import Row
+
+    if base is not None:
+        FIGURES.append(Row(name, statistics.median(runs) * 1e6, "µs",
+                           statistics.median(base) * 1e6, "previous line"))
     median = statistics.median(runs) * 1e6
     p95 = sorted(runs)[int(len(runs) * 0.95) - 1] * 1e6
     ratio = f"{median / (statistics.median(base) * 1e6):6.1f}×" if base else "   base"
@@ -125,6 +133,9 @@ def main() -> int:
         lines.append(row("end a 5-talk contact + WAL checkpoint", ends, base_end))
     app.extensions["nara_engine"].dispose()
     print("\n".join(lines))
+    from bench._report import record
+
+    record("notes", FIGURES)
     return 0
 
 

@@ -17,6 +17,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from views import assets  # noqa: E402  (the hashed static files: static/dist/)
+
 STATIC = ROOT / "static"
 OUTPUT = STATIC / "js" / "sw-manifest.js"
 FOLDERS = ("css", "js", "icons", "vendor")
@@ -50,8 +54,13 @@ def version(static: Path = STATIC, root: Path = ROOT) -> str:
 
 
 def manifest(static: Path = STATIC, root: Path = ROOT) -> dict:
-    files = [f"/static/{p.relative_to(static).as_posix()}" for p in static_files(static)]
-    return {"version": version(static, root), "files": [*SHELL_PAGES, *files]}
+    # The static files by their content-hashed names, from the same build manifest the
+    # pages' links come from (views/assets.py, issue 16).
+    built = assets.ensure_built(static)
+    files = assets.precached(built)
+    # The build's own version too: a change in how files are built renames them.
+    tag = hashlib.sha256(f"{version(static, root)}{built['version']}".encode()).hexdigest()
+    return {"version": f"nara-shell-{tag[:16]}", "files": [*SHELL_PAGES, *files]}
 
 
 def render(data: dict) -> str:

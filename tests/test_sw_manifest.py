@@ -15,12 +15,15 @@ build_sw = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_sw)
 
 
-def test_precache_list_covers_every_static_file_and_the_vendor_htmx():
+def test_precache_list_covers_every_script_icon_the_app_sheet_and_the_vendor_htmx():
+    # by their content-hashed names (views/assets.py, issue 16): what the pages link
     files = set(build_sw.manifest()["files"])
-    on_disk = {f"/static/{p.relative_to(ROOT / 'static').as_posix()}"
-               for folder in ("css", "js", "icons") for p in (ROOT / "static" / folder).iterdir()}
-    assert on_disk - {"/static/js/sw.js", "/static/js/sw-manifest.js"} <= files
-    assert "/static/vendor/htmx.min.js" in files
+    hashed = build_sw.assets.load_manifest()["files"]
+    on_disk = {p.relative_to(ROOT / "static").as_posix()
+               for folder in ("js", "icons") for p in (ROOT / "static" / folder).iterdir()}
+    wanted = on_disk - {"js/sw.js", "js/sw-manifest.js"} | {
+        "css/bundle-app.css", "vendor/htmx.min.js"}
+    assert {f"/static/dist/{hashed[name]}" for name in wanted} <= files
 
 
 def test_precache_list_holds_the_shell_pages_but_not_the_worker_itself():

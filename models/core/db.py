@@ -69,4 +69,11 @@ def get_by_id(session: Session, model: type, ident):
     if stmt is None:
         (pk,) = mapper.primary_key
         stmt = _BY_ID[model] = select(model).where(pk == bindparam("ident"))
-    return session.exec(stmt, params={"ident": ident}).first()
+    found = session.exec(stmt, params={"ident": ident}).first()
+    if found is not None:
+        # The identity map holds objects weakly: one the caller drops is gone before the
+        # request asks for it again (a journal save checked the assignment, then read it a
+        # second time to render the bubble). Sessions live one request, so they keep what
+        # they loaded by id until they close.
+        session.info.setdefault("nara_by_id", []).append(found)
+    return found

@@ -1,0 +1,84 @@
+"""What a save costs the database, counted (issue 16): a deterministic measure of the work per
+request that timing on a shared machine is not. Each test fails if a save issues more SQL
+statements than it does today; a change that needs one more says why here."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.journal_helpers import make_home
+from tests.tally_helpers import CASES, activity, load_catalogue, member_of
+
+# Tally save: the session with its user, the activity, the units with their field sets, the
+# tally (INSERT … ON CONFLICT … RETURNING) and its values (one executemany).
+TALLY_SAVE = 5
+# Journal save: the session with its user, the client, the access check, the access-log row
+# (flushed before anything is read: it fails closed), the client UUID's earlier entry, the
+# assignment, the entry itself.
+JOURNAL_SAVE = 7
+
+
+@contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        seen.append(statement)
+
+    engine = app.extensions["nara_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _tally_form(values: dict) -> dict:
+    data = {"client_uuid": str(uuid.uuid4())}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            data.update({f"{key}.{code}": str(n) for code, n in value.items()})
+        else:
+            data[key] = value if isinstance(value, list) else str(value)
+    return data
+
+
+@pytest.fixture
+def fia(db, people):
+    load_catalogue(db)
+    user = member_of(people, db, "faltare-allvarssamtal", "fia")
+    people.login(user)
+    return user
+
+
+def test_a_tally_save_from_the_outbox_costs_five_statements(app, client, db, fia):
+    act = activity(db, "faltare-allvarssamtal")
+    valid = CASES["faltare-allvarssamtal"][0]
+    headers = {"X-Nara-Outbox": "1", "HX-Request": "true"}
+    client.post(f"/activities/{act.id}/tallies", data=_tally_form(valid), headers=headers)
+    with statements(app) as seen:
+        response = client.post(f"/activities/{act.id}/tallies", data=_tally_form(valid),
+                               headers=headers)
+    assert response.status_code == 201
+    assert len(seen) <= TALLY_SAVE, "\n".join(seen)
+
+
+def test_a_journal_save_with_its_access_log_costs_seven_statements(app, client, people):
+    home = make_home(people)
+    people.login(home.hanna)
+    headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+    def note():
+        return {"assignment": home.assignment.id, "category": "action", "when": "now",
+                "text": "Besöket genomfört enligt plan.", "client_uuid": str(uuid.uuid4())}
+
+    client.post(f"/journal/{home.client.id}/entries", data=note(), headers=headers)
+    with statements(app) as seen:
+        response = client.post(f"/journal/{home.client.id}/entries", data=note(),
+                               headers=headers)
+    assert response.status_code == 200
+    assert len(seen) <= JOURNAL_SAVE, "\n".join(seen)
