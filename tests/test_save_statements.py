@@ -14,8 +14,9 @@ from tests.journal_helpers import make_home
 from tests.tally_helpers import CASES, activity, load_catalogue, member_of
 
 # Tally save: the session with its user, the activity, the units with their field sets, the
-# tally (INSERT … ON CONFLICT … RETURNING) and its values (one executemany).
-TALLY_SAVE = 5
+# tally (INSERT … ON CONFLICT … RETURNING), its values (one executemany), and today's count
+# for "Sparad · 4 i dag" (issue 15 §1: a range scan on an existing index).
+TALLY_SAVE = 6
 # Journal save: the session with its user, the client, the access check, the access-log row
 # (flushed before anything is read: it fails closed), the client UUID's earlier entry, the
 # assignment, the entry itself.
@@ -55,7 +56,7 @@ def fia(db, people):
     return user
 
 
-def test_a_tally_save_from_the_outbox_costs_five_statements(app, client, db, fia):
+def test_a_tally_save_from_the_outbox_costs_six_statements(app, client, db, fia):
     act = activity(db, "faltare-allvarssamtal")
     valid = CASES["faltare-allvarssamtal"][0]
     headers = {"X-Nara-Outbox": "1", "HX-Request": "true"}
