@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from models.core.clock import local_today
-from models.core.db import utcnow
+from models.core.db import new_session, utcnow
 from models.core.errors import ValidationErrors
 from models.journal.plans import close_assignment
 from models.journal.tables import JournalEntry
@@ -98,6 +98,26 @@ def test_a_client_without_an_open_assignment_is_reported_from_the_unit(db, home)
 def test_a_unit_starts_with_the_four_default_classes(db, home):
     assert [k.key for k in dev.kinds_of(db, home.unit)] == [
         "missed_visit", "wrong_action", "near_miss", "other"]
+
+
+def test_two_first_readers_of_a_units_classes_get_one_list_and_no_error(app, db, people):
+    """Both phones found no classes and both store the defaults: one list, no duplicate."""
+    unit = people.unit("Ny enhet")
+    db.commit()
+    with new_session(app.extensions["nara_engine"]) as second:
+        first_list = dev.kinds_of(db, unit)
+        db.commit()
+        dev.store_default_kinds(second, second.get(type(unit), unit.id))
+        second.commit()
+    keys = [k.key for k in dev.kinds_of(db, unit, with_retired=True)]
+    assert keys == [k.key for k in first_list] == list(dev.DEFAULT_KINDS)
+
+
+def test_the_defaults_do_not_come_back_after_the_unit_retired_them(db, home):
+    dev.save_kinds(db, home.unit, "Fallolycka")
+    dev.store_default_kinds(db, home.unit)
+    db.commit()
+    assert [k.label for k in dev.kinds_of(db, home.unit)] == ["Fallolycka"]
 
 
 def test_a_class_left_out_is_retired_and_kept_for_old_deviations(db, home):

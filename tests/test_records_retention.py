@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from models.access import AccessLog, log_access
 from models.core.clock import local_today
-from models.core.db import utcnow
+from models.core.db import new_session, utcnow
 from models.core.errors import DomainError
 from models.journal.shift import log_rows
 from models.journal.tables import Client
@@ -86,6 +87,19 @@ def test_periods_are_seeded_with_their_seeds(db):
     rows = {r.kind: r for r in retention.period_rows(db)}
     assert (rows["sol"].years, rows["service"].years, rows["lss"].years) == (5, 2, 5)
     assert rows["service"].source.startswith("Seed 002")
+
+
+def test_a_missing_period_is_stored_once_even_by_two_first_readers(app, db):
+    db.execute(delete(retention.RetentionPeriod).where(
+        retention.RetentionPeriod.kind == "service"))
+    db.commit()
+    with new_session(app.extensions["nara_engine"]) as second:
+        assert retention.periods(db)["service"] == 2
+        db.commit()
+        assert retention.periods(second)["service"] == 2
+        second.commit()
+    assert len(db.exec(select(retention.RetentionPeriod)).all()) == len(
+        retention.DEFAULT_PERIODS)
 
 
 def test_an_admin_changes_a_period_with_its_source(db, people):

@@ -5,7 +5,8 @@ analyse, remedy, follow up).
 A deviation reported from a client's thread also writes a journal entry of category
 "deviation" (seed 002/003: the journal shows deviations from what was agreed); the
 deviation keeps that entry's id. The classification is a unit's own list, stored as data;
-a unit without a list gets the four defaults on first use.
+a unit without a list gets the four defaults on first use (`kinds_of`, by an insert that
+tolerates two first readers at once).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Role, Unit, User, is_manager_of, unit_ids, units_of
 from models.access.inbox import Thread, thread_provider
 from models.core.clock import LOCAL_TZ, local_midnight
-from models.core.db import utcnow
+from models.core.db import insert_missing, utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import clean_text, parse_id
 from models.journal.entries import add_entry
@@ -101,15 +102,23 @@ class Deviation(SQLModel, table=True):
 
 
 def kinds_of(session: Session, unit: Unit, with_retired: bool = False) -> list[DeviationKind]:
-    """The unit's classes in order; the four defaults are stored on first use."""
-    stmt = select(DeviationKind).where(DeviationKind.unit_id == unit.id)
-    rows = list(session.exec(stmt.order_by(col(DeviationKind.position), col(DeviationKind.id))))
+    """The unit's classes in order; the four defaults are stored on first use. Two first
+    readers at once (two phones opening the report form) both insert the defaults; the
+    insert skips rows already there, so neither gets a duplicate class or an error."""
+    stmt = (select(DeviationKind).where(DeviationKind.unit_id == unit.id)
+            .order_by(col(DeviationKind.position), col(DeviationKind.id)))
+    rows = list(session.exec(stmt))
     if not rows:
-        rows = [DeviationKind(unit_id=unit.id, key=key, position=i)
-                for i, key in enumerate(DEFAULT_KINDS)]
-        session.add_all(rows)
-        session.flush()
+        store_default_kinds(session, unit)
+        rows = list(session.exec(stmt))
     return rows if with_retired else [k for k in rows if not k.retired]
+
+
+def store_default_kinds(session: Session, unit: Unit) -> None:
+    """The four defaults for a unit, each unless it is there already (by unit and key)."""
+    insert_missing(session, DeviationKind, [
+        {"unit_id": unit.id, "key": key, "custom_label": None, "position": i,
+         "retired": False} for i, key in enumerate(DEFAULT_KINDS)], ["unit_id", "key"])
 
 
 def save_kinds(session: Session, unit: Unit, text: str) -> list[DeviationKind]:

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Role, Unit, User, log_access
 from models.access.inbox import Thread, thread_provider
 from models.core.clock import LOCAL_TZ, local_today
-from models.core.db import utcnow
+from models.core.db import insert_missing, utcnow
 from models.core.errors import DomainError
 from models.core.parse import clean_text
 from models.journal.file import ClientFile, whole_file
@@ -141,11 +141,12 @@ def period_rows(session: Session) -> list[RetentionPeriod]:
     """Every kind's row. Migration 0011 seeds them; a kind without a row (a new kind, an
     emptied table) gets its cited default row here, so no kind is ever kept forever."""
     rows = {p.kind: p for p in session.exec(select(RetentionPeriod)).all()}
-    for kind, (years, source) in DEFAULT_PERIODS.items():
-        if kind not in rows:
-            rows[kind] = RetentionPeriod(kind=kind, years=years, source=source)
-            session.add(rows[kind])
-    session.flush()
+    missing = [{"kind": kind, "years": years, "source": source, "updated_at": utcnow(),
+                "updated_by_id": None}
+               for kind, (years, source) in DEFAULT_PERIODS.items() if kind not in rows]
+    if missing:  # tolerates two first readers at once (no duplicate key, no error)
+        insert_missing(session, RetentionPeriod, missing, ["kind"])
+        rows = {p.kind: p for p in session.exec(select(RetentionPeriod)).all()}
     return [rows[k] for k in sorted(rows)]
 
 
