@@ -91,7 +91,9 @@ class LegalHold(SQLModel, table=True):
 
 
 class DestructionRun(SQLModel, table=True):
-    """One executed run: who, when, for which year, and how it ended."""
+    """One executed run: who, when, for which year, and how it ended. A run of files
+    (`what` "files") has its counts per unit in DestructionLog; a prune of the access log
+    (`what` "access_log", models/records/log_retention.py) has its count of rows here."""
 
     __tablename__ = "destruction_run"
 
@@ -102,6 +104,9 @@ class DestructionRun(SQLModel, table=True):
     outcome: str = Field(max_length=16)  # done | failed
     files: int = 0
     archived: int = 0
+    what: str = Field(default="files", max_length=16)  # files | access_log
+    log_rows: int = 0  # access-log rows removed
+    log_before: date | None = None  # rows written before this local day were due
 
 
 class DestructionLog(SQLModel, table=True):
