@@ -36,6 +36,7 @@ from models.journal.tables import (
     PlanGoal,
     ShiftRead,
     StaffAssignment,
+    parse_personal_number,
 )
 from models.notes.shredding import wipe_freed_pages
 from models.records.archive import (
@@ -257,10 +258,13 @@ def active_holds(session: Session, client_ids=None) -> dict[int, LegalHold]:
 
 @dataclass
 class DueFile:
+    """A file with its assignment kinds, due date (None while an assignment is open) and
+    active hold: a row of the plan, or a file the records officer searched for."""
+
     client: Client
     unit: Unit
     kinds: list[str]
-    due: date
+    due: date | None
     hold: LegalHold | None = None
 
     @property
@@ -316,6 +320,57 @@ def log_plan_listing(session: Session, user: User, plans: list[UnitPlan]) -> Non
     for unit_plan in plans:
         for f in unit_plan.files:
             log_access(session, user, "client", f.client.id, "records.plan")
+
+
+# --- finding any file to hold -------------------------------------------------------------
+
+SEARCH_MAX = 20
+SEARCH_MESSAGE = _l("Write a personnummer or at least two letters of a name.")
+
+
+def _files(session: Session, clients: list[Client]) -> list[DueFile]:
+    ids = [c.id for c in clients]
+    years = {k: v for k, v in periods(session).items() if k != ACCESS_LOG_KIND}
+    open_ids = set(session.exec(select(Assignment.client_id).where(
+        col(Assignment.ended_on).is_(None), col(Assignment.client_id).in_(ids or [-1]))))
+    last = last_days(session, ids)
+    holds = active_holds(session, ids)
+    units = {u.id: u for u in session.exec(select(Unit).where(
+        col(Unit.id).in_({c.unit_id for c in clients} or {-1})))}
+    return [DueFile(c, units[c.unit_id], sorted(last.get(c.id, {})),
+                    due_date(last.get(c.id, {}), years, c.id in open_ids, _local(c.created_at)),
+                    holds.get(c.id)) for c in clients]
+
+
+def find_files(session: Session, user: User, query) -> list[DueFile]:
+    """The records officer finds any file (to hold it, planned or not): by personnummer
+    (any written form: exact match) or by part of the name. At most SEARCH_MAX files, by
+    name. Every file shown is access-logged ("records.search"); a search that finds nothing
+    leaves a row too (without the query: that is personal data)."""
+    if user.role != Role.records:
+        raise DomainError(_l("Only the records officer searches for files."))
+    text = clean_text(query, "q", 120, SEARCH_MESSAGE)
+    if any(ch.isdigit() for ch in text):
+        number, _born = parse_personal_number(text)
+        stmt = select(Client).where(Client.personal_number == number)
+    else:
+        if len(text) < 2:
+            raise DomainError(SEARCH_MESSAGE, "q")
+        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        stmt = select(Client).where(func.lower(Client.name).like(pattern.lower()))
+    clients = list(session.exec(stmt.order_by(col(Client.name), col(Client.id))
+                                .limit(SEARCH_MAX)))
+    for c in clients:
+        log_access(session, user, "client", c.id, "records.search")
+    if not clients:
+        log_access(session, user, "client", None, "records.search")
+    return _files(session, clients)
+
+
+def held_file(session: Session, user: User, client: Client) -> DueFile:
+    """One file shown to the records officer again (after a refused hold), access-logged."""
+    log_access(session, user, "client", client.id, "records.search")
+    return _files(session, [client])[0]
 
 
 # --- the run -----------------------------------------------------------------------------
