@@ -281,3 +281,23 @@ def test_staff_get_a_report_thread_and_managers_the_open_count_in_the_inbox(clie
     people.login(home.maja)
     row = soup(client.get("/")).select_one('a.thread-row[href="/records/deviations"]')
     assert row is not None and text_of(row.select_one(".unread")) == "1"
+
+
+# --- the rules the pages use ------------------------------------------------------------------
+
+
+def test_a_period_ending_before_it_starts_is_an_error_at_the_end_and_lists_this_year():
+    today = date(2026, 6, 10)
+    start, end, errors = dev.parse_period({"start": "2026-05-01", "end": "2026-04-01"}, today)
+    assert (start, end, set(errors)) == (date(2026, 1, 1), today, {"end"})
+
+
+def test_a_reporter_with_one_unit_reports_for_it_without_choosing(db, home):
+    assert dev.reporting_unit([home.unit], "") is home.unit
+
+
+def test_a_unit_that_is_not_the_reporters_is_an_error_at_the_unit(db, home, people):
+    other = people.unit("Annan enhet")
+    with pytest.raises(ValidationErrors) as refused:
+        dev.reporting_unit([home.unit, other], "999999")
+    assert set(refused.value.errors) == {"unit"}
