@@ -334,3 +334,23 @@ def test_a_refused_hold_on_a_found_file_shows_the_error_at_that_file(db, people,
 def test_only_the_records_officer_may_search(db, people):
     with pytest.raises(DomainError):
         retention.find_files(db, people.user("maja", "manager"), "Levande")
+
+
+def test_the_destruction_log_shows_a_prune_of_the_access_log_by_its_count(db, people, client):
+    from models.records import log_retention
+
+    log_retention.prune(db)
+    db.commit()
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get("/records/retention"))
+    (line,) = [li.get_text() for li in page.select(".records-prunes li")]
+    assert "0" in line and page.select(".records-log") == []
+
+
+def test_a_hold_set_is_confirmed_on_the_page(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds", data={"client": file.id,
+                                                              "reason": "Överklagande"},
+                           follow_redirects=True)
+    assert soup(response).select_one(".records-done[role=status]")
