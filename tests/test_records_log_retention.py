@@ -173,3 +173,18 @@ def test_the_app_role_cannot_prune_and_nothing_is_deleted(db, home):
         with Session(bind=con) as session, pytest.raises(lret.PruneRefused):
             lret.prune(session)
     assert _exists(db, old)
+
+
+def test_the_log_review_still_finds_the_rows_of_a_destroyed_file_without_its_name(db, home):
+    from models.journal.tables import DestroyedFile
+
+    row = _log(db, home.hanna, home.client, local_today())
+    db.add(DestroyedFile(client_id=home.client.id + 1000, unit_id=home.unit.id))
+    gone = db.execute(insert(AccessLog).returning(AccessLog.id), {
+        "at": datetime.now(LOCAL_TZ), "user_id": home.hanna.id, "subject_type": "client",
+        "subject_id": home.client.id + 1000, "action": "thread.read", "outcome": "granted",
+        "request_id": None}).scalar_one()
+    db.commit()
+    rows = {r.row.id: r for r in lr.filtered_rows(db, home.maja, lr.LogFilter())}
+    assert set(rows) >= {row, gone}
+    assert rows[gone].destroyed and rows[gone].client is None

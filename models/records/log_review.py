@@ -39,7 +39,7 @@ from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import clean_text, parse_day, parse_id, parse_int
 from models.journal.shift import LOG_ACTIONS, LogRow, log_filter_choices
-from models.journal.tables import Client
+from models.journal.tables import Client, DestroyedFile
 
 READS = "reads"  # every action that only reads a file (the sample's usual choice)
 READ_ACTIONS = frozenset(k for k in LOG_ACTIONS if k.endswith(".read")) | {"export"}
@@ -271,8 +271,11 @@ def _units(session: Session, manager: User) -> list[int]:
 
 
 def _matching(unit_ids: list[int], flt: LogFilter):
-    """The access-log rows about the clients of these units that match the filter."""
-    clients = sa_select(Client.id).where(col(Client.unit_id).in_(unit_ids or [-1]))
+    """The access-log rows about the clients of these units that match the filter, with
+    the rows about the units' destroyed files (shown as "destroyed file")."""
+    clients = sa_select(Client.id).where(col(Client.unit_id).in_(unit_ids or [-1])).union(
+        sa_select(DestroyedFile.client_id).where(
+            col(DestroyedFile.unit_id).in_(unit_ids or [-1])))
     stmt = select(AccessLog).where(AccessLog.subject_type == "client",
                                    col(AccessLog.subject_id).in_(clients))
     if flt.user_id:
