@@ -36,7 +36,7 @@ def test_demo_seed_creates_one_user_per_role_and_is_idempotent(runner, db):
     assert runner.invoke(args=["demo-seed"]).exit_code == 0
     assert len(db.exec(select(User)).all()) == count
     roles = {u.role for u in db.exec(select(User)).all()}
-    assert roles == {"staff", "manager", "admin"}
+    assert roles == {"staff", "manager", "admin", "records"}
 
 
 def test_demo_seed_refuses_in_production(app, runner):

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from models.core.clock import local_today
-from models.core.db import utcnow
+from models.core.db import new_session, utcnow
 from models.core.errors import ValidationErrors
 from models.journal.plans import close_assignment
 from models.journal.tables import JournalEntry
@@ -98,6 +98,26 @@ def test_a_client_without_an_open_assignment_is_reported_from_the_unit(db, home)
 def test_a_unit_starts_with_the_four_default_classes(db, home):
     assert [k.key for k in dev.kinds_of(db, home.unit)] == [
         "missed_visit", "wrong_action", "near_miss", "other"]
+
+
+def test_two_first_readers_of_a_units_classes_get_one_list_and_no_error(app, db, people):
+    """Both phones found no classes and both store the defaults: one list, no duplicate."""
+    unit = people.unit("Ny enhet")
+    db.commit()
+    with new_session(app.extensions["nara_engine"]) as second:
+        first_list = dev.kinds_of(db, unit)
+        db.commit()
+        dev.store_default_kinds(second, second.get(type(unit), unit.id))
+        second.commit()
+    keys = [k.key for k in dev.kinds_of(db, unit, with_retired=True)]
+    assert keys == [k.key for k in first_list] == list(dev.DEFAULT_KINDS)
+
+
+def test_the_defaults_do_not_come_back_after_the_unit_retired_them(db, home):
+    dev.save_kinds(db, home.unit, "Fallolycka")
+    dev.store_default_kinds(db, home.unit)
+    db.commit()
+    assert [k.label for k in dev.kinds_of(db, home.unit)] == ["Fallolycka"]
 
 
 def test_a_class_left_out_is_retired_and_kept_for_old_deviations(db, home):
@@ -261,3 +281,23 @@ def test_staff_get_a_report_thread_and_managers_the_open_count_in_the_inbox(clie
     people.login(home.maja)
     row = soup(client.get("/")).select_one('a.thread-row[href="/records/deviations"]')
     assert row is not None and text_of(row.select_one(".unread")) == "1"
+
+
+# --- the rules the pages use ------------------------------------------------------------------
+
+
+def test_a_period_ending_before_it_starts_is_an_error_at_the_end_and_lists_this_year():
+    today = date(2026, 6, 10)
+    start, end, errors = dev.parse_period({"start": "2026-05-01", "end": "2026-04-01"}, today)
+    assert (start, end, set(errors)) == (date(2026, 1, 1), today, {"end"})
+
+
+def test_a_reporter_with_one_unit_reports_for_it_without_choosing(db, home):
+    assert dev.reporting_unit([home.unit], "") is home.unit
+
+
+def test_a_unit_that_is_not_the_reporters_is_an_error_at_the_unit(db, home, people):
+    other = people.unit("Annan enhet")
+    with pytest.raises(ValidationErrors) as refused:
+        dev.reporting_unit([home.unit, other], "999999")
+    assert set(refused.value.errors) == {"unit"}

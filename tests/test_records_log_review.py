@@ -405,9 +405,10 @@ ROLE = f"nara_append_{os.getpid()}"  # roles are cluster-wide: one per test proc
 GRANTS = f"""
 CREATE ROLE {ROLE} NOLOGIN;
 GRANT SELECT, INSERT ON access_log, log_review, log_review_sample, log_review_mark,
-    log_review_signature, log_review_note TO {ROLE};
+    log_review_signature, log_review_note, log_review_snapshot TO {ROLE};
 GRANT USAGE ON SEQUENCE access_log_id_seq, log_review_id_seq, log_review_sample_id_seq,
-    log_review_mark_id_seq, log_review_signature_id_seq, log_review_note_id_seq TO {ROLE};
+    log_review_mark_id_seq, log_review_signature_id_seq, log_review_note_id_seq,
+    log_review_snapshot_id_seq TO {ROLE};
 """
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from models.access import AccessLog, log_access
 from models.core.clock import local_today
-from models.core.db import utcnow
+from models.core.db import new_session, utcnow
 from models.core.errors import DomainError
 from models.journal.shift import log_rows
 from models.journal.tables import Client
@@ -86,6 +87,19 @@ def test_periods_are_seeded_with_their_seeds(db):
     rows = {r.kind: r for r in retention.period_rows(db)}
     assert (rows["sol"].years, rows["service"].years, rows["lss"].years) == (5, 2, 5)
     assert rows["service"].source.startswith("Seed 002")
+
+
+def test_a_missing_period_is_stored_once_even_by_two_first_readers(app, db):
+    db.execute(delete(retention.RetentionPeriod).where(
+        retention.RetentionPeriod.kind == "service"))
+    db.commit()
+    with new_session(app.extensions["nara_engine"]) as second:
+        assert retention.periods(db)["service"] == 2
+        db.commit()
+        assert retention.periods(second)["service"] == 2
+        second.commit()
+    assert len(db.exec(select(retention.RetentionPeriod)).all()) == len(
+        retention.DEFAULT_PERIODS)
 
 
 def test_an_admin_changes_a_period_with_its_source(db, people):
@@ -231,3 +245,112 @@ def test_destroying_a_file_keeps_the_units_deviation_without_its_link(db, people
     db.expire_all()
     kept = db.get(Deviation, deviation.id)
     assert (kept.client_id, kept.entry_id, kept.what) == (None, None, "Besöket uteblev.")
+
+
+# --- a legal hold on any file: the records officer finds it first -------------------------
+
+
+def _live_file(db, people, app):
+    """A file with an open assignment: not in any plan, but it can be held (an appeal)."""
+    from models.journal.people import create_client, open_assignment
+
+    unit = people.unit("Enhet")
+    client = create_client(db, unit, "Levande Fil", "19400516-0009")
+    open_assignment(db, client, "sol", "Hemtjänst", local_today(), local_today())
+    db.commit()
+    return client
+
+
+def _search(client, q):
+    return client.post("/records/retention/search", data={"q": q})
+
+
+def test_the_officer_finds_a_file_not_in_the_plan_by_personnummer(db, people, app, client):
+    file = _live_file(db, people, app)
+    people.login(people.user("arkiv", "records"))
+    page = soup(_search(client, "194005160009"))
+    (row,) = page.select("#found .records-file")
+    assert "Levande Fil" in row.get_text() and row.select_one(f"#found-reason-{file.id}")
+
+
+def test_the_officer_finds_a_file_by_part_of_its_name(db, people, app, client):
+    _live_file(db, people, app)
+    people.login(people.user("arkiv", "records"))
+    assert len(soup(_search(client, "levande")).select("#found .records-file")) == 1
+
+
+def test_every_file_a_search_shows_is_access_logged(db, people, app, client):
+    file = _live_file(db, people, app)
+    officer = people.user("arkiv", "records")
+    people.login(officer)
+    _search(client, "Levande")
+    rows = db.exec(select(AccessLog).where(AccessLog.action == "records.search")).all()
+    assert [(r.user_id, r.subject_id) for r in rows] == [(officer.id, file.id)]
+
+
+def test_the_search_is_a_post_so_no_name_or_number_is_in_a_url(db, people, app, client):
+    people.login(people.user("arkiv", "records"))
+    form = soup(client.get("/records/retention")).select_one("form:has(#q)")
+    assert form["method"] == "post" and "?" not in form["action"]
+    assert client.get("/records/retention/search?q=Levande").status_code == 405
+
+
+def test_a_personnummer_with_a_wrong_check_digit_is_a_field_error(db, people, app, client):
+    people.login(people.user("arkiv", "records"))
+    response = _search(client, "19400516-0008")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#err-q") and page.select_one("#q")["value"] == "19400516-0008"
+
+
+def test_one_letter_is_too_little_to_search_by(db, people, app, client):
+    people.login(people.user("arkiv", "records"))
+    assert _search(client, "L").status_code == 422
+
+
+def test_a_file_found_can_be_held_and_the_hold_lifted(db, people, app, client):
+    file = _live_file(db, people, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds",
+                           data={"client": file.id, "reason": "Överklagande i förvaltningsrätt"})
+    assert response.status_code == 302
+    hold = retention.active_holds(db)[file.id]
+    assert hold.reason == "Överklagande i förvaltningsrätt"
+    row = soup(_search(client, "Levande")).select_one("#found .records-file")
+    assert "Överklagande" in row.get_text()
+    client.post(f"/records/retention/holds/{hold.id}/lift")
+    db.expire_all()
+    assert retention.active_holds(db) == {}
+
+
+def test_a_refused_hold_on_a_found_file_shows_the_error_at_that_file(db, people, app, client):
+    file = _live_file(db, people, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds", data={"client": file.id, "reason": " "})
+    assert response.status_code == 422
+    assert soup(response).select_one(f"#found #err-found-reason-{file.id}")
+
+
+def test_only_the_records_officer_may_search(db, people):
+    with pytest.raises(DomainError):
+        retention.find_files(db, people.user("maja", "manager"), "Levande")
+
+
+def test_the_destruction_log_shows_a_prune_of_the_access_log_by_its_count(db, people, client):
+    from models.records import log_retention
+
+    log_retention.prune(db)
+    db.commit()
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get("/records/retention"))
+    (line,) = [li.get_text() for li in page.select(".records-prunes li")]
+    assert "0" in line and page.select(".records-log") == []
+
+
+def test_a_hold_set_is_confirmed_on_the_page(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    response = client.post("/records/retention/holds", data={"client": file.id,
+                                                              "reason": "Överklagande"},
+                           follow_redirects=True)
+    assert soup(response).select_one(".records-done[role=status]")

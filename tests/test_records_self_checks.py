@@ -105,6 +105,14 @@ def test_notes_written_days_after_the_event_fail_the_timeliness_criterion(db, ho
     assert item.auto_result == "no" and "1 senare än 24 h" in item.detail
 
 
+def test_the_timeliness_detail_of_one_note_is_in_the_singular(db, home):
+    add_entry(db, home.hanna, home.client, home.assignment.id, "action", "Besök gjort.")
+    db.commit()
+    check = _draw(db, home)
+    item = next(i for i in sc.items_of(db, check) if i.criterion == "timely")
+    assert item.detail.startswith("1 anteckning,")
+
+
 def test_an_ended_assignment_with_its_closing_note_passes_the_closing_criterion(db, home):
     close_assignment(db, home.maja, home.assignment, local_today().isoformat(), "no_need")
     db.commit()

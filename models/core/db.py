@@ -77,3 +77,19 @@ def get_by_id(session: Session, model: type, ident):
         # they loaded by id until they close.
         session.info.setdefault("nara_by_id", []).append(found)
     return found
+
+
+def insert_missing(session: Session, model: type, rows: list[dict], keys: list[str]) -> None:
+    """Insert the rows that are not there yet, by their unique `keys`, in one statement that
+    tolerates a concurrent insert of the same rows (INSERT … ON CONFLICT DO NOTHING, on
+    SQLite and PostgreSQL): two first readers of a list of defaults can both call this, and
+    neither gets a duplicate or an IntegrityError."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(model.__table__).values(rows)
+                    .on_conflict_do_nothing(index_elements=keys))

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from models.demo import journal, manage, notes, people, quality, records, records_log_review, tally
+from models.demo import (
+    journal,
+    manage,
+    notes,
+    people,
+    quality,
+    records,
+    records_log_review,
+    records_retention,
+    tally,
+)
 from models.demo.people import DEMO_PASSWORD, USERS, unit_named, user_named  # noqa: F401
 
 SEEDERS = (
@@ -20,6 +30,7 @@ SEEDERS = (
     records.seed_right_to_read,
     records_log_review.seed_log_review,
     quality.seed_quality,
+    records_retention.seed_retention,
 )
 
 

@@ -17,6 +17,7 @@ USERS = (
     ("hugo", "Hugo Hemtjänst", Role.staff, ("Hemtjänst Norr",)),
     ("maja", "Maja Enhetschef", Role.manager, UNITS),
     ("admin", "Ada Admin", Role.admin, ()),
+    ("arkiv", "Arvid Arkivarie", Role.records, ()),
 )
 
 def seed_people(session: Session) -> None:

@@ -5,7 +5,8 @@ analyse, remedy, follow up).
 A deviation reported from a client's thread also writes a journal entry of category
 "deviation" (seed 002/003: the journal shows deviations from what was agreed); the
 deviation keeps that entry's id. The classification is a unit's own list, stored as data;
-a unit without a list gets the four defaults on first use.
+a unit without a list gets the four defaults on first use (`kinds_of`, by an insert that
+tolerates two first readers at once).
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Role, Unit, User, is_manager_of, unit_ids, units_of
 from models.access.inbox import Thread, thread_provider
 from models.core.clock import LOCAL_TZ, local_midnight
-from models.core.db import utcnow
+from models.core.db import insert_missing, utcnow
 from models.core.errors import DomainError, ValidationErrors
-from models.core.parse import clean_text, parse_id
+from models.core.parse import clean_text, parse_day, parse_id
 from models.journal.entries import add_entry
 from models.journal.people import open_assignments
-from models.journal.tables import FUTURE_SLACK, Client, record_text, resolve_occurred_at
+from models.journal.tables import (
+    FUTURE_SLACK,
+    Client,
+    log_client_access,
+    record_text,
+    resolve_occurred_at,
+)
 
 WHAT_MAX = 1200  # with the immediate action, the journal entry stays within its 2000
 ACTION_MAX = 600
@@ -101,15 +108,23 @@ class Deviation(SQLModel, table=True):
 
 
 def kinds_of(session: Session, unit: Unit, with_retired: bool = False) -> list[DeviationKind]:
-    """The unit's classes in order; the four defaults are stored on first use."""
-    stmt = select(DeviationKind).where(DeviationKind.unit_id == unit.id)
-    rows = list(session.exec(stmt.order_by(col(DeviationKind.position), col(DeviationKind.id))))
+    """The unit's classes in order; the four defaults are stored on first use. Two first
+    readers at once (two phones opening the report form) both insert the defaults; the
+    insert skips rows already there, so neither gets a duplicate class or an error."""
+    stmt = (select(DeviationKind).where(DeviationKind.unit_id == unit.id)
+            .order_by(col(DeviationKind.position), col(DeviationKind.id)))
+    rows = list(session.exec(stmt))
     if not rows:
-        rows = [DeviationKind(unit_id=unit.id, key=key, position=i)
-                for i, key in enumerate(DEFAULT_KINDS)]
-        session.add_all(rows)
-        session.flush()
+        store_default_kinds(session, unit)
+        rows = list(session.exec(stmt))
     return rows if with_retired else [k for k in rows if not k.retired]
+
+
+def store_default_kinds(session: Session, unit: Unit) -> None:
+    """The four defaults for a unit, each unless it is there already (by unit and key)."""
+    insert_missing(session, DeviationKind, [
+        {"unit_id": unit.id, "key": key, "custom_label": None, "position": i,
+         "retired": False} for i, key in enumerate(DEFAULT_KINDS)], ["unit_id", "key"])
 
 
 def save_kinds(session: Session, unit: Unit, text: str) -> list[DeviationKind]:
@@ -337,12 +352,66 @@ def managed_units(session: Session, user: User) -> list[Unit]:
     return [u for u in units_of(session, user) if is_manager_of(session, user, u.id)]
 
 
-def users_named(ids):
-    return select(User).where(col(User.id).in_(ids or [-1]))
+@dataclass
+class Names:
+    """Who reported each deviation and which client it is about, by id."""
+
+    people: dict  # user id → User
+    clients: dict  # client id → Client (a destroyed file's client is not there)
 
 
-def clients_named(ids):
-    return select(Client).where(col(Client.id).in_([i for i in ids if i] or [-1]))
+def names_of(session: Session, rows: list[Deviation]) -> Names:
+    """The reporters and clients of these deviations, in two queries."""
+    people = {u.id: u for u in session.exec(select(User).where(
+        col(User.id).in_({r.reported_by for r in rows} or {-1})))}
+    clients = {c.id: c for c in session.exec(select(Client).where(
+        col(Client.id).in_({r.client_id for r in rows if r.client_id} or {-1})))}
+    return Names(people, clients)
+
+
+def log_clients_shown(session: Session, user: User, rows: list[Deviation], action: str,
+                      request_id: str | None = None) -> None:
+    """One access-log row for each client whose name a list or page shows."""
+    for client_id in sorted({r.client_id for r in rows if r.client_id}):
+        log_client_access(session, user, client_id, action, "granted", request_id)
+
+
+def reporting_unit(units: list[Unit], raw) -> Unit:
+    """The unit a deviation is reported for: the one chosen among the reporter's units,
+    or their only unit; otherwise an error at the unit field."""
+    chosen = parse_id(raw)
+    unit = next((u for u in units if u.id == chosen), None)
+    if unit is None and len(units) == 1:
+        unit = units[0]
+    if unit is None:
+        raise ValidationErrors({"unit": UNIT_MESSAGE})
+    return unit
+
+
+def listed_units(units: list[Unit], raw) -> tuple[int | None, list[int]]:
+    """The unit chosen for a list (its id, or None for all) and the ids listed: a unit the
+    manager does not manage lists nothing."""
+    chosen = parse_id(raw)
+    return chosen, [u.id for u in units if chosen in (None, u.id)]
+
+
+def parse_period(args, today: date) -> tuple[date, date, dict]:
+    """The list's period from `start` and `end` (each optional, default this year so far);
+    a bad day is an error at its field, an end before the start one at `end`, and the
+    default period is used for the list meanwhile."""
+    errors: dict = {}
+    start, end = date(today.year, 1, 1), today
+    for name in ("start", "end"):
+        try:
+            day = parse_day(args.get(name), name, required=False)
+        except DomainError as error:
+            errors[name], day = error.message, None
+        if day is not None:
+            start, end = (day, end) if name == "start" else (start, day)
+    if start > end:
+        errors["end"] = PERIOD_MESSAGE
+        start, end = date(today.year, 1, 1), today
+    return start, end, errors
 
 
 def local_time(moment: datetime) -> datetime:

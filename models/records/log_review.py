@@ -9,7 +9,13 @@ later notes — so the app's database role needs no UPDATE or DELETE on these ta
 written; a mark is replaced by a newer mark until the review is signed, never after.
 
 The sample is reproducible: `random.Random(seed).sample(ids, size)` over the ids of the
-matching access-log rows up to `max_log_id`, in ascending order (`sample_again`).
+matching access-log rows up to `max_log_id`, in ascending order (`sample_again`), as long
+as those rows exist: access-log rows have their own retention (models/records/
+log_retention.py). So signing keeps a copy of each sampled row (`LogReviewSnapshot`: when,
+who by id and name, action, outcome, which client by id), and a signed review is read from
+it: it stays whole after its rows are pruned. The client is kept by id only, never by name:
+the name is looked up while the file exists, and reads "destroyed file" after that.
+Samples and marks name their access-log rows without a foreign key, for the same reason.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import clean_text, parse_day, parse_id, parse_int
 from models.journal.shift import LOG_ACTIONS, LogRow, log_filter_choices
-from models.journal.tables import Client
+from models.journal.tables import Client, DestroyedFile
 
 READS = "reads"  # every action that only reads a file (the sample's usual choice)
 READ_ACTIONS = frozenset(k for k in LOG_ACTIONS if k.endswith(".read")) | {"export"}
@@ -83,7 +89,7 @@ class LogReviewSample(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="log_review.id", index=True)
     position: int
-    access_log_id: int = Field(foreign_key="access_log.id")
+    access_log_id: int  # no foreign key: the row may be pruned after the review is signed
 
 
 class LogReviewMark(SQLModel, table=True):
@@ -93,7 +99,7 @@ class LogReviewMark(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="log_review.id", index=True)
-    access_log_id: int = Field(foreign_key="access_log.id")
+    access_log_id: int  # no foreign key, as in LogReviewSample
     verdict: str = Field(max_length=16)  # justified | questioned
     comment: str = Field(default="", max_length=COMMENT_MAX)
     marked_by: int = Field(foreign_key="app_user.id")
@@ -125,7 +131,27 @@ class LogReviewNote(SQLModel, table=True):
     text: str = Field(max_length=TEXT_MAX)
 
 
-TABLES = (LogReview, LogReviewSample, LogReviewMark, LogReviewSignature, LogReviewNote)
+class LogReviewSnapshot(SQLModel, table=True):
+    """A sampled access-log row as it was when the review was signed, so the signed review
+    can be read after the access log's retention has removed the row."""
+
+    __tablename__ = "log_review_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="log_review.id", index=True)
+    position: int
+    access_log_id: int
+    at: datetime
+    user_id: int | None = None
+    user_label: str = Field(default="", max_length=120)  # the reader's name at signing
+    subject_type: str = Field(max_length=32)
+    subject_id: int | None = None  # a client's id, never its name
+    action: str = Field(max_length=48)
+    outcome: str = Field(max_length=16)
+
+
+TABLES = (LogReview, LogReviewSample, LogReviewMark, LogReviewSignature, LogReviewNote,
+          LogReviewSnapshot)
 
 
 
@@ -245,8 +271,11 @@ def _units(session: Session, manager: User) -> list[int]:
 
 
 def _matching(unit_ids: list[int], flt: LogFilter):
-    """The access-log rows about the clients of these units that match the filter."""
-    clients = sa_select(Client.id).where(col(Client.unit_id).in_(unit_ids or [-1]))
+    """The access-log rows about the clients of these units that match the filter, with
+    the rows about the units' destroyed files (shown as "destroyed file")."""
+    clients = sa_select(Client.id).where(col(Client.unit_id).in_(unit_ids or [-1])).union(
+        sa_select(DestroyedFile.client_id).where(
+            col(DestroyedFile.unit_id).in_(unit_ids or [-1])))
     stmt = select(AccessLog).where(AccessLog.subject_type == "client",
                                    col(AccessLog.subject_id).in_(clients))
     if flt.user_id:
@@ -267,9 +296,11 @@ def _matching(unit_ids: list[int], flt: LogFilter):
 
 
 def _with_people(session: Session, rows) -> list[LogRow]:
+    """Each row with its reader and client; a client no longer there is a destroyed file."""
     users = _by_id(session, User, {r.user_id for r in rows})
     clients = _by_id(session, Client, {r.subject_id for r in rows})
-    return [LogRow(r, users.get(r.user_id), clients.get(r.subject_id)) for r in rows]
+    return [LogRow(r, users.get(r.user_id), clients.get(r.subject_id),
+                   r.subject_type == "client" and r.subject_id not in clients) for r in rows]
 
 
 def _by_id(session: Session, model, ids) -> dict:
@@ -428,12 +459,35 @@ def sign_review(session: Session, reviewer: User, review: LogReview, conclusion,
         raise ValidationErrors(errors)
     signature = LogReviewSignature(review_id=review.id, signed_by=reviewer.id, **values)
     session.add(signature)
+    _snapshot(session, review)
     try:
         session.commit()
     except IntegrityError:  # signed at the same moment elsewhere
         session.rollback()
         raise DomainError(SIGNED, "form") from None
     return signature
+
+
+def _snapshot(session: Session, review: LogReview) -> None:
+    """Copy the sampled rows into the review (at signing, with the signature)."""
+    order = {log_id: n for n, log_id in enumerate(sample_ids(session, review), start=1)}
+    rows = session.exec(select(AccessLog, User.display_name)
+                        .join(User, col(User.id) == AccessLog.user_id, isouter=True)
+                        .where(col(AccessLog.id).in_(list(order) or [-1]))).all()
+    session.add_all(LogReviewSnapshot(
+        review_id=review.id, position=order[row.id], access_log_id=row.id, at=row.at,
+        user_id=row.user_id, user_label=name or "", subject_type=row.subject_type,
+        subject_id=row.subject_id, action=row.action, outcome=row.outcome)
+        for row, name in rows)
+
+
+def snapshot_rows(session: Session, review: LogReview) -> list[AccessLog]:
+    """The signed review's rows as they were at signing (detached, never stored again)."""
+    snaps = session.exec(select(LogReviewSnapshot).where(
+        LogReviewSnapshot.review_id == review.id).order_by(col(LogReviewSnapshot.position)))
+    return [AccessLog(id=s.access_log_id, at=s.at, user_id=s.user_id,
+                      subject_type=s.subject_type, subject_id=s.subject_id, action=s.action,
+                      outcome=s.outcome) for s in snaps]
 
 
 def add_note(session: Session, author: User, review: LogReview, text) -> LogReviewNote:
@@ -479,10 +533,15 @@ class ReviewView:
 
 
 def review_view(session: Session, review: LogReview) -> ReviewView:
+    """The review with its sample: a signed review from its snapshot, as it was signed
+    (the access log's rows may since have been pruned); an open one from the live log."""
     ids = sample_ids(session, review)
-    logs = {r.id: r for r in session.exec(select(AccessLog)
-                                          .where(col(AccessLog.id).in_(ids or [-1])))}
-    by_id = {lr.row.id: lr for lr in _with_people(session, list(logs.values()))}
+    signature = signature_of(session, review)
+    if signature is not None:
+        logs = snapshot_rows(session, review)
+    else:
+        logs = list(session.exec(select(AccessLog).where(col(AccessLog.id).in_(ids or [-1]))))
+    by_id = {lr.row.id: lr for lr in _with_people(session, logs)}
     marks = latest_marks(session, review)
     rows = [SampleRow(n, by_id[i], marks.get(i)) for n, i in enumerate(ids, 1) if i in by_id]
     notes = session.exec(select(LogReviewNote, User)
@@ -490,7 +549,7 @@ def review_view(session: Session, review: LogReview) -> ReviewView:
                          .where(LogReviewNote.review_id == review.id)
                          .order_by(col(LogReviewNote.id))).all()
     return ReviewView(review, session.get(User, review.reviewer_id), rows,
-                      signature_of(session, review), list(notes),
+                      signature, list(notes),
                       session.get(User, review.filter_user_id) if review.filter_user_id
                       else None,
                       session.get(Client, review.filter_client_id) if review.filter_client_id

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Role, Unit, User, log_access
 from models.access.inbox import Thread, thread_provider
 from models.core.clock import LOCAL_TZ, local_today
-from models.core.db import utcnow
+from models.core.db import insert_missing, utcnow
 from models.core.errors import DomainError
 from models.core.parse import clean_text
 from models.journal.file import ClientFile, whole_file
@@ -36,6 +36,7 @@ from models.journal.tables import (
     PlanGoal,
     ShiftRead,
     StaffAssignment,
+    parse_personal_number,
 )
 from models.notes.shredding import wipe_freed_pages
 from models.records.archive import (
@@ -91,7 +92,9 @@ class LegalHold(SQLModel, table=True):
 
 
 class DestructionRun(SQLModel, table=True):
-    """One executed run: who, when, for which year, and how it ended."""
+    """One executed run: who, when, for which year, and how it ended. A run of files
+    (`what` "files") has its counts per unit in DestructionLog; a prune of the access log
+    (`what` "access_log", models/records/log_retention.py) has its count of rows here."""
 
     __tablename__ = "destruction_run"
 
@@ -102,6 +105,9 @@ class DestructionRun(SQLModel, table=True):
     outcome: str = Field(max_length=16)  # done | failed
     files: int = 0
     archived: int = 0
+    what: str = Field(default="files", max_length=16)  # files | access_log
+    log_rows: int = 0  # access-log rows removed
+    log_before: date | None = None  # rows written before this local day were due
 
 
 class DestructionLog(SQLModel, table=True):
@@ -141,11 +147,12 @@ def period_rows(session: Session) -> list[RetentionPeriod]:
     """Every kind's row. Migration 0011 seeds them; a kind without a row (a new kind, an
     emptied table) gets its cited default row here, so no kind is ever kept forever."""
     rows = {p.kind: p for p in session.exec(select(RetentionPeriod)).all()}
-    for kind, (years, source) in DEFAULT_PERIODS.items():
-        if kind not in rows:
-            rows[kind] = RetentionPeriod(kind=kind, years=years, source=source)
-            session.add(rows[kind])
-    session.flush()
+    missing = [{"kind": kind, "years": years, "source": source, "updated_at": utcnow(),
+                "updated_by_id": None}
+               for kind, (years, source) in DEFAULT_PERIODS.items() if kind not in rows]
+    if missing:  # tolerates two first readers at once (no duplicate key, no error)
+        insert_missing(session, RetentionPeriod, missing, ["kind"])
+        rows = {p.kind: p for p in session.exec(select(RetentionPeriod)).all()}
     return [rows[k] for k in sorted(rows)]
 
 
@@ -251,10 +258,13 @@ def active_holds(session: Session, client_ids=None) -> dict[int, LegalHold]:
 
 @dataclass
 class DueFile:
+    """A file with its assignment kinds, due date (None while an assignment is open) and
+    active hold: a row of the plan, or a file the records officer searched for."""
+
     client: Client
     unit: Unit
     kinds: list[str]
-    due: date
+    due: date | None
     hold: LegalHold | None = None
 
     @property
@@ -310,6 +320,57 @@ def log_plan_listing(session: Session, user: User, plans: list[UnitPlan]) -> Non
     for unit_plan in plans:
         for f in unit_plan.files:
             log_access(session, user, "client", f.client.id, "records.plan")
+
+
+# --- finding any file to hold -------------------------------------------------------------
+
+SEARCH_MAX = 20
+SEARCH_MESSAGE = _l("Write a personnummer or at least two letters of a name.")
+
+
+def _files(session: Session, clients: list[Client]) -> list[DueFile]:
+    ids = [c.id for c in clients]
+    years = {k: v for k, v in periods(session).items() if k != ACCESS_LOG_KIND}
+    open_ids = set(session.exec(select(Assignment.client_id).where(
+        col(Assignment.ended_on).is_(None), col(Assignment.client_id).in_(ids or [-1]))))
+    last = last_days(session, ids)
+    holds = active_holds(session, ids)
+    units = {u.id: u for u in session.exec(select(Unit).where(
+        col(Unit.id).in_({c.unit_id for c in clients} or {-1})))}
+    return [DueFile(c, units[c.unit_id], sorted(last.get(c.id, {})),
+                    due_date(last.get(c.id, {}), years, c.id in open_ids, _local(c.created_at)),
+                    holds.get(c.id)) for c in clients]
+
+
+def find_files(session: Session, user: User, query) -> list[DueFile]:
+    """The records officer finds any file (to hold it, planned or not): by personnummer
+    (any written form: exact match) or by part of the name. At most SEARCH_MAX files, by
+    name. Every file shown is access-logged ("records.search"); a search that finds nothing
+    leaves a row too (without the query: that is personal data)."""
+    if user.role != Role.records:
+        raise DomainError(_l("Only the records officer searches for files."))
+    text = clean_text(query, "q", 120, SEARCH_MESSAGE)
+    if any(ch.isdigit() for ch in text):
+        number, _born = parse_personal_number(text)
+        stmt = select(Client).where(Client.personal_number == number)
+    else:
+        if len(text) < 2:
+            raise DomainError(SEARCH_MESSAGE, "q")
+        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        stmt = select(Client).where(func.lower(Client.name).like(pattern.lower()))
+    clients = list(session.exec(stmt.order_by(col(Client.name), col(Client.id))
+                                .limit(SEARCH_MAX)))
+    for c in clients:
+        log_access(session, user, "client", c.id, "records.search")
+    if not clients:
+        log_access(session, user, "client", None, "records.search")
+    return _files(session, clients)
+
+
+def held_file(session: Session, user: User, client: Client) -> DueFile:
+    """One file shown to the records officer again (after a refused hold), access-logged."""
+    log_access(session, user, "client", client.id, "records.search")
+    return _files(session, [client])[0]
 
 
 # --- the run -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access import Unit, User
@@ -145,8 +146,10 @@ def _timely(session, client, today):
         return "na", _l("No notes in the last year.")
     hours = [max(0.0, (w - o).total_seconds() / 3600) for o, w in rows]
     late = sum(1 for h in hours if h > LATE_HOURS)
-    detail = _l("%(n)d notes, median %(median).1f h from event to note, %(late)d later than "
-                "24 h", n=len(hours), median=statistics.median(hours), late=late)
+    detail = lazy_ngettext(
+        "%(num)d note, median %(median).1f h from event to note, %(late)d later than 24 h",
+        "%(num)d notes, median %(median).1f h from event to note, %(late)d later than 24 h",
+        len(hours), median=statistics.median(hours), late=late)
     return ("yes" if late <= LATE_SHARE * len(hours) else "no"), detail
 
 

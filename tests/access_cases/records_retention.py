@@ -37,6 +37,8 @@ CASES = {
                                  "reason": "Polisens begäran"}),
     "records.lift_hold": Case(lambda w: f"/records/retention/holds/{w.objects['records_hold'].id}"
                               "/lift", method="POST", allowed=RECORDS, denied=403),
+    "records.search_files": Case("/records/retention/search", method="POST",
+                                 allowed=RECORDS, denied=403, data={"q": "Klient Arkiv"}),
     "records.periods": Case("/records/periods", allowed=PERIODS, denied=403),
     "records.save_period": Case("/records/periods", method="POST", allowed=ADMIN, denied=403,
                                 data={"kind": "sol", "years": "5",

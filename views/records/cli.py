@@ -4,6 +4,9 @@
 `--files --as USER` (a records officer) the files too, each listing access-logged.
 `flask --app app records run --year Y` is a dry run; `--confirm` archives the born-day
 files, verifies the packages, then destroys. It prints counts and package ids only.
+`flask --app app records prune-log` is a dry run of the access log's own retention;
+`--confirm` deletes the due rows. It runs under the tables' owner (its own DATABASE_URL):
+the app's role may not delete access-log rows.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from models.access import User, user_named
 from models.core.clock import local_today
 from models.core.db import new_session
 from models.core.errors import DomainError
-from models.records import retention
+from models.records import log_retention, retention
 from views.records.retention import archive_root, render_pdf
 
 records_cli = AppGroup("records", help="Records management: retention, destruction, archive.")
@@ -96,5 +99,33 @@ def run_command(year, confirm, username):
                    f"{log.assignments} assignments")
     for package_id in result.packages:
         click.echo(f"  package {package_id}")
+    if not wiped:
+        raise click.ClickException("The database log could not be checkpointed; run again.")
+
+
+@records_cli.command("prune-log")
+@click.option("--confirm", is_flag=True, help="Delete; without it nothing is changed.")
+@click.option("--as", "username", default=None, help="Who runs it (for the log).")
+def prune_log_command(confirm, username):
+    """Remove access-log rows whose retention has passed (dry run by default)."""
+    with _session() as session:
+        plan = log_retention.prune_plan(session)
+        click.echo(f"Access log: {plan.due} row(s) written before {plan.kept_from} are due "
+                   f"({plan.years} years).")
+        if plan.held:
+            reviews = ", ".join(str(r) for r in plan.held_reviews)
+            click.echo(f"  {plan.held} due row(s) kept: unsigned log reviews sample them "
+                       f"(review {reviews}).")
+        if not confirm:
+            click.echo("Dry run: nothing was changed. Add --confirm to delete.")
+            return
+        try:
+            run = log_retention.prune(session, _user(session, username))
+            session.commit()
+        except DomainError as error:
+            session.rollback()
+            raise click.ClickException(str(error)) from error
+        wiped = log_retention.finish(session)
+    click.echo(f"Run {run.id}: deleted {run.log_rows} access-log row(s).")
     if not wiped:
         raise click.ClickException("The database log could not be checkpointed; run again.")

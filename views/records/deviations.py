@@ -7,17 +7,15 @@ Every page that shows a client's name appends an access-log row for that client 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from flask import abort, g, redirect, url_for
 from sqlalchemy.exc import IntegrityError
 
 from models.access import Unit, units_of
 from models.core.clock import local_today
-from models.core.errors import AccessDenied, DomainError, ValidationErrors
-from models.core.parse import parse_day, parse_id
+from models.core.errors import AccessDenied, DomainError
 from models.journal.people import open_assignments, open_client
-from models.journal.tables import WHEN_CHOICES, Client, log_client_access
+from models.journal.tables import WHEN_CHOICES, Client
 from models.records import deviations as dev
 from views import db, load_or_404, render, request, signed_in, user
 from views.records.blueprint import bp
@@ -58,12 +56,8 @@ def deviation_form():
 def report_deviation():
     """Save a deviation reported from the unit; back to the inbox with a receipt."""
     units = units_of(db(), user())
-    unit = next((u for u in units if u.id == parse_id(request.form.get("unit"))), None)
-    if unit is None and len(units) == 1:
-        unit = units[0]
     try:
-        if unit is None:
-            raise ValidationErrors({"unit": dev.UNIT_MESSAGE})
+        unit = dev.reporting_unit(units, request.form.get("unit"))
         deviation = dev.report(db(), user(), unit, dev.input_from(request.form))
         db().commit()
     except DomainError as error:
@@ -113,34 +107,15 @@ def deviation_saved(deviation_id: int):
 # --- the manager's lists -------------------------------------------------------------------
 
 
-def _period(args) -> tuple[date, date, dict]:
-    today, errors = local_today(), {}
-    start, end = date(today.year, 1, 1), today
-    for name in ("start", "end"):
-        try:
-            day = parse_day(args.get(name), name, required=False)
-        except DomainError as error:
-            errors[name], day = error.message, None
-        if day is not None:
-            start, end = (day, end) if name == "start" else (start, day)
-    if start > end:
-        errors["end"] = dev.PERIOD_MESSAGE
-        start, end = date(today.year, 1, 1), today
-    return start, end, errors
-
-
 @bp.route("/deviations")
 @signed_in("records.quality")
 def deviations():
     """The manager's deviations per period, with counts per status and class."""
     units = managed()
-    chosen = parse_id(request.args.get("unit"))
-    ids = [u.id for u in units if chosen in (None, u.id)]
-    start, end, errors = _period(request.args)
+    chosen, ids = dev.listed_units(units, request.args.get("unit"))
+    start, end, errors = dev.parse_period(request.args, local_today())
     rows = dev.deviations_in(db(), ids, start, end, request.args.get("status"))
-    for client_id in {r.client_id for r in rows if r.client_id}:
-        log_client_access(db(), user(), client_id, "deviation.list", "granted",
-                          g.get("request_id"))
+    dev.log_clients_shown(db(), user(), rows, "deviation.list", g.get("request_id"))
     db().commit()
     return render("records/deviations.html", units=units, unit_id=chosen, rows=rows,
                   counts=dev.counts(db(), ids, start, end), start=start, end=end,
@@ -149,18 +124,15 @@ def deviations():
 
 
 def _names(rows) -> dict:
-    people = {u.id: u for u in db().exec(dev.users_named({r.reported_by for r in rows}))}
-    clients = {c.id: c for c in db().exec(dev.clients_named({r.client_id for r in rows}))}
-    return {"people": people, "clients": clients, "statuses": dev.STATUSES}
+    names = dev.names_of(db(), rows)
+    return {"people": names.people, "clients": names.clients, "statuses": dev.STATUSES}
 
 
 def _deviation(deviation_id: int) -> dev.Deviation:
     deviation = db().get(dev.Deviation, deviation_id)
     if deviation is None or deviation.unit_id not in managed_ids():
         abort(404)
-    if deviation.client_id:
-        log_client_access(db(), user(), deviation.client_id, "deviation.read", "granted",
-                          g.get("request_id"))
+    dev.log_clients_shown(db(), user(), [deviation], "deviation.read", g.get("request_id"))
     return deviation
 
 

@@ -54,14 +54,15 @@ def _year() -> int:
     return year
 
 
-def _plan_page(template: str, status: int = 200, errors: dict | None = None, year=None):
+def _plan_page(template: str, status: int = 200, errors: dict | None = None, year=None,
+               found=None, query: str = ""):
     year = year or local_today().year
     plans = retention.plan(db(), year)
     retention.log_plan_listing(db(), user(), plans)
     db().commit()
     return render(template, plans=plans, year=year, errors=errors or {},
                   runs=retention.recent_runs(db()), units=retention.unit_names(db()),
-                  holds=retention.active_holds(db())), status
+                  holds=retention.active_holds(db()), found=found, query=query), status
 
 
 @bp.route("/retention", endpoint="retention")
@@ -107,15 +108,30 @@ def run():
     return redirect(url_for("records.retention", year=year))
 
 
+@bp.route("/retention/search", methods=["POST"])
+@signed_in("records.retention")
+def search_files():
+    """Find any file by personnummer or name (POST: never in a URL), to hold it."""
+    query = request.form.get("q", "")
+    try:
+        found = retention.find_files(db(), user(), query)
+    except DomainError as error:
+        db().rollback()
+        return _plan_page("records/retention.html", 422, {"q": error.message}, query=query)
+    return _plan_page("records/retention.html", found=found, query=query)
+
+
 @bp.route("/retention/holds", methods=["POST"])
 @signed_in("records.retention")
 def set_hold():
-    """A legal hold on a file: its destruction stops until the hold is lifted."""
+    """A legal hold on any file: its destruction stops until the hold is lifted."""
     client = load_or_404(j.Client, parse_id(request.form.get("client")), "records.retention")
     try:
         retention.set_hold(db(), user(), client, request.form.get("reason", ""))
     except DomainError as error:
-        return _plan_page("records/retention.html", 422, {f"reason-{client.id}": error.message})
+        db().rollback()
+        return _plan_page("records/retention.html", 422, {f"reason-{client.id}": error.message},
+                          found=[retention.held_file(db(), user(), client)])
     db().commit()
     flash(_("The file is held: it will not be destroyed."))
     return redirect(url_for("records.retention"))
