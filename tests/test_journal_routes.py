@@ -66,12 +66,24 @@ def test_colleagues_notes_are_on_the_left_with_initials_and_both_times(client, p
     home = make_home(people)
     people.login(home.maja)
     add_entry(db, home.hanna, home.client, home.assignment.id, "event", "Orolig.",
-              topic="behaviour")
+              topic="behaviour", when="hour")
     db.commit()
     bubble = soup(client.get(f"/journal/{home.client.id}")).select("li.bubble.entry.theirs")[-1]
     assert text_of(bubble.select_one(".entry-text")) == "Orolig."
     assert text_of(bubble.select_one(".initials")) == "HT"
     assert len(bubble.select(".entry-meta time[datetime]")) == 2  # happened and written
+
+
+def test_a_note_written_the_minute_it_happened_shows_one_time(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "event", "Orolig.",
+              topic="behaviour", when="now")
+    db.commit()
+    bubble = soup(client.get(f"/journal/{home.client.id}")).select("li.bubble.entry.theirs")[-1]
+    times = bubble.select(".entry-meta time[datetime]")
+    assert len(times) == 1
+    assert text_of(times[0]).startswith("i dag ")
 
 
 def test_saving_a_note_with_htmx_returns_the_bubble(client, people, db):
