@@ -491,3 +491,49 @@ def test_journal_forms_never_put_personal_data_in_urls(client, people, db):
                 "/clients/new"):
         for form in soup(client.get(url)).select("form"):
             assert form.get("method") == "post", form
+
+
+def test_the_consent_form_has_nothing_pre_ticked(client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    page = soup(client.get(f"/journal/{home.client.id}/consent"))
+    form = page.select_one(f'form[action="/journal/{home.client.id}/consent"]')
+    assert form.select("input[type=radio][checked], input[type=checkbox][checked]") == []
+
+
+def test_a_consent_saved_without_the_documentation_answer_is_refused_at_its_field(
+        client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    today = local_today()
+    response = client.post(f"/journal/{home.client.id}/consent", data={
+        "assignment": home.assignment.id, "given_on": today.isoformat(), "given_how": "oral",
+        "valid_until": (today + timedelta(days=90)).isoformat(), "purpose": "Samordning"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert text_of(page.select_one("#err-covers_documentation")) == (
+        "Ange om den enskilde samtycker till att dokumentation förs och sparas.")
+    assert page.select_one('textarea[name="purpose"]').text == "Samordning"
+
+
+def test_revoking_comes_after_the_consent_form_not_above_it(client, people, db):
+    home = make_home(people, kind="service", consent=True)
+    people.login(home.hanna)
+    page = soup(client.get(f"/journal/{home.client.id}/consent"))
+    forms = [f["action"] for f in page.select("main form")]
+    assert forms[0] == f"/journal/{home.client.id}/consent"
+    assert forms[-1].endswith("/revoke")
+
+
+def test_a_save_after_an_error_gives_a_composer_with_when_now_and_only_pinned_choices(
+        client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    client.post(f"/journal/{home.client.id}/entries", data=_note(home, text=""), headers=HX)
+    saved = client.post(f"/journal/{home.client.id}/entries", headers=HX, data=_note(
+        home, had_errors="1", when="hour", pin="1", category="event", topic="behaviour"))
+    assert saved.status_code == 200
+    composer = soup(saved).select_one("#composer")
+    assert composer.select_one("input[name=when][checked]")["value"] == "now"
+    assert composer.select_one("input[name=category][checked]")["value"] == "event"
+    assert composer.select_one("input[name=pin][checked]") is not None
