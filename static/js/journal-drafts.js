@@ -191,7 +191,7 @@ function isComposer(element) {
 const savedStatus = () => document.getElementById("saved-status");
 const sendButton = (form) => form?.querySelector("button[type=submit]");
 
-function markBusy(form) {
+function markBusy(form, ctx) {
   const button = sendButton(form);
   form.setAttribute("aria-busy", "true");
   button?.setAttribute("aria-disabled", "true");
@@ -209,10 +209,20 @@ function markBusy(form) {
     list.append(li);
     toBottom();
   }
-  // The request's own events go to this form even when the answer replaces it.
-  form.addEventListener("htmx:finally:request", (event) => saveDone(form, uuid, event.detail?.ctx),
-    { once: true });
+  saving.set(ctx, { form, uuid });
 }
+
+// A save on its way: its request → the form and the note's UUID. Once the answer has
+// replaced the form, htmx sends the request's last event to the document (and points
+// ctx.sourceElement at the new form), so the request itself is the key.
+const saving = new WeakMap();
+document.addEventListener("htmx:finally:request", (event) => {
+  const ctx = event.detail?.ctx;
+  const pending = ctx && saving.get(ctx);
+  if (!pending) return;
+  saving.delete(ctx);
+  saveDone(pending.form, pending.uuid, ctx);
+});
 
 function saveDone(form, uuid, ctx) {
   form.removeAttribute("aria-busy");
@@ -300,7 +310,7 @@ document.addEventListener("htmx:before:request", (event) => {
     return;
   }
   if (navigator.onLine) {
-    markBusy(form);
+    markBusy(form, event.detail.ctx);
     return;
   }
   event.preventDefault();
