@@ -162,7 +162,7 @@ def test_an_offline_note_sent_twice_is_saved_once(client, people, db):
     ({"when": "other", "occurred_at": "2099-01-01T10:00"}, "occurred_at", "framtiden"),
     ({"when": "other", "occurred_at": "9999-12-31T23:59"}, "occurred_at", "2100-12-31"),
     ({"when": "other", "occurred_at": "i morse"}, "occurred_at", "datum och tid"),
-    ({"category": ""}, "category", "Välj vilken sorts anteckning"),
+    ({"category": ""}, "category", "Välj typ av anteckning"),
 ])
 def test_a_bad_note_gets_its_message_at_the_field_and_keeps_the_text(
         client, people, db, change, field, message):
