@@ -27,7 +27,8 @@ def home(people):
 
 def _consent(client, home, **dates):
     data = {"assignment": home.assignment.id, "given_on": local_today().isoformat(),
-            "given_how": "oral", "valid_until": ahead(180), "purpose": "Samordning"} | dates
+            "given_how": "oral", "valid_until": ahead(180), "purpose": "Samordning",
+            "covers_documentation": "1"} | dates
     return client.post(f"/journal/{home.client.id}/consent", data=data)
 
 

@@ -66,12 +66,24 @@ def test_colleagues_notes_are_on_the_left_with_initials_and_both_times(client, p
     home = make_home(people)
     people.login(home.maja)
     add_entry(db, home.hanna, home.client, home.assignment.id, "event", "Orolig.",
-              topic="behaviour")
+              topic="behaviour", when="hour")
     db.commit()
     bubble = soup(client.get(f"/journal/{home.client.id}")).select("li.bubble.entry.theirs")[-1]
     assert text_of(bubble.select_one(".entry-text")) == "Orolig."
     assert text_of(bubble.select_one(".initials")) == "HT"
     assert len(bubble.select(".entry-meta time[datetime]")) == 2  # happened and written
+
+
+def test_a_note_written_the_minute_it_happened_shows_one_time(client, people, db):
+    home = make_home(people)
+    people.login(home.maja)
+    add_entry(db, home.hanna, home.client, home.assignment.id, "event", "Orolig.",
+              topic="behaviour", when="now")
+    db.commit()
+    bubble = soup(client.get(f"/journal/{home.client.id}")).select("li.bubble.entry.theirs")[-1]
+    times = bubble.select(".entry-meta time[datetime]")
+    assert len(times) == 1
+    assert text_of(times[0]).startswith("i dag ")
 
 
 def test_saving_a_note_with_htmx_returns_the_bubble(client, people, db):
@@ -150,7 +162,7 @@ def test_an_offline_note_sent_twice_is_saved_once(client, people, db):
     ({"when": "other", "occurred_at": "2099-01-01T10:00"}, "occurred_at", "framtiden"),
     ({"when": "other", "occurred_at": "9999-12-31T23:59"}, "occurred_at", "2100-12-31"),
     ({"when": "other", "occurred_at": "i morse"}, "occurred_at", "datum och tid"),
-    ({"category": ""}, "category", "Välj vilken sorts anteckning"),
+    ({"category": ""}, "category", "Välj typ av anteckning"),
 ])
 def test_a_bad_note_gets_its_message_at_the_field_and_keeps_the_text(
         client, people, db, change, field, message):
@@ -479,3 +491,49 @@ def test_journal_forms_never_put_personal_data_in_urls(client, people, db):
                 "/clients/new"):
         for form in soup(client.get(url)).select("form"):
             assert form.get("method") == "post", form
+
+
+def test_the_consent_form_has_nothing_pre_ticked(client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    page = soup(client.get(f"/journal/{home.client.id}/consent"))
+    form = page.select_one(f'form[action="/journal/{home.client.id}/consent"]')
+    assert form.select("input[type=radio][checked], input[type=checkbox][checked]") == []
+
+
+def test_a_consent_saved_without_the_documentation_answer_is_refused_at_its_field(
+        client, people, db):
+    home = make_home(people, kind="service", consent=False)
+    people.login(home.hanna)
+    today = local_today()
+    response = client.post(f"/journal/{home.client.id}/consent", data={
+        "assignment": home.assignment.id, "given_on": today.isoformat(), "given_how": "oral",
+        "valid_until": (today + timedelta(days=90)).isoformat(), "purpose": "Samordning"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert text_of(page.select_one("#err-covers_documentation")) == (
+        "Ange om den enskilde samtycker till att dokumentation förs och sparas.")
+    assert page.select_one('textarea[name="purpose"]').text == "Samordning"
+
+
+def test_revoking_comes_after_the_consent_form_not_above_it(client, people, db):
+    home = make_home(people, kind="service", consent=True)
+    people.login(home.hanna)
+    page = soup(client.get(f"/journal/{home.client.id}/consent"))
+    forms = [f["action"] for f in page.select("main form")]
+    assert forms[0] == f"/journal/{home.client.id}/consent"
+    assert forms[-1].endswith("/revoke")
+
+
+def test_a_save_after_an_error_gives_a_composer_with_when_now_and_only_pinned_choices(
+        client, people, db):
+    home = make_home(people)
+    people.login(home.hanna)
+    client.post(f"/journal/{home.client.id}/entries", data=_note(home, text=""), headers=HX)
+    saved = client.post(f"/journal/{home.client.id}/entries", headers=HX, data=_note(
+        home, had_errors="1", when="hour", pin="1", category="event", topic="behaviour"))
+    assert saved.status_code == 200
+    composer = soup(saved).select_one("#composer")
+    assert composer.select_one("input[name=when][checked]")["value"] == "now"
+    assert composer.select_one("input[name=category][checked]")["value"] == "event"
+    assert composer.select_one("input[name=pin][checked]") is not None

@@ -82,7 +82,7 @@ def test_thread_shows_previous_notes_and_the_count(client, world, contact):
     assert texts(page, "#bubbles .note-text") == ["sov dåligt", "bättre med skolan"]
     assert "2 av 5" in texts(page, "#talk-count")[0]
     assert [h.split(" · ")[0] for h in texts(page, ".talk-head")] == ["Samtal 1", "Samtal 2"]
-    assert texts(page, "a.end-contact") == ["Avsluta kontakten och strimla anteckningarna"]
+    assert texts(page, "a.end-contact") == ["Avsluta kontakten och radera anteckningarna"]
 
 
 def test_htmx_talk_returns_the_fresh_composer_and_the_new_bubble(client, world, contact):
@@ -190,7 +190,7 @@ def test_ending_asks_first_then_shreds(client, world, contact):
     assert response.status_code == 303 and response.headers["Location"] == "/notes/"
     assert not _exists(world.db, contact)
     page = html_text(client.get("/notes/"))
-    assert "1 anteckning strimlades" in page
+    assert "1 anteckning raderades" in page
     assert client.get(f"/notes/{contact.id}").status_code == 404
 
 
@@ -207,8 +207,8 @@ def test_idle_contact_is_listed_to_its_owner_as_shred_soon(client, world, contac
     world.people.login(world.kim)
     page = client.get("/notes/")
     assert "Blå 7" in text_of(soup(page).select_one("ul#shred-soon"))
-    assert "Strimlas snart" in texts(page, "h2.section-title")
-    assert "strimlas den" in texts(client.get(f"/notes/{contact.id}"), ".shred-warning")[0]
+    assert "Raderas snart" in texts(page, "h2.section-title")
+    assert "raderas den" in texts(client.get(f"/notes/{contact.id}"), ".shred-warning")[0]
 
 
 def test_the_daily_command_shreds_idle_contacts_and_prints_counts_only(app, world, contact):
@@ -314,3 +314,13 @@ def test_the_managers_statistics_export_counts_the_talks_but_holds_no_note(clien
     text = " ".join(str(v) for v in values if v is not None)
     assert "Råd och stöd" in text and 5 in values  # the five talks are there
     assert "Statistikmarkör" not in text and "Blå 7" not in text
+
+
+def test_ending_the_contact_is_offered_below_the_notes_not_at_the_top(client, world, contact):
+    world.people.login(world.kim)
+    _log(client, world, contact, "något att minnas")
+    page = soup(client.get(f"/notes/{contact.id}"))
+    end = page.select_one(f'a[href="/notes/{contact.id}/end"]')
+    assert end is not None
+    assert end.find_parent(id="contact-bar") is None
+    assert end.find_previous(id="bubbles") is not None  # after the list of talks

@@ -1,11 +1,26 @@
-"""Template globals and filters: times in the user's zone, thread links, asset versions."""
+"""Template globals and filters: times in the user's zone, thread links, asset versions.
+
+One way to write a time, in every room and both languages (issue 15 §5):
+
+- today: "i dag 10:39" / "today 10:39"
+- yesterday: "i går 18:02" / "yesterday 18:02"
+- earlier this year: "24 nov. 10:57" / "24 Nov 10:57"
+- another year: "24 nov. 2025 10:57" / "24 Nov 2025 10:57"
+
+always on the 24-hour clock, in the user's time zone (Europe/Stockholm by default), with
+"today" and "yesterday" counted in local calendar days (a DST change or New Year's Eve
+does not move them). Dates without a time follow the same rule: "24 nov.", "3 mars 2025".
+`stamp`, `day_label` and `date_text` are the one implementation; the `when`, `datetime`
+and `date` filters and the journal's Clock call them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from babel.dates import format_date as babel_format_date
 from flask import Flask, url_for
-from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
@@ -13,19 +28,77 @@ from models.core.db import utcnow
 from models.tally import BACKDATE_DAYS, UNDO_SECONDS
 
 
-def when(dt: datetime | None) -> str:
-    """Chat-style time: '14:32' today, 'yesterday', a weekday this week, else a date."""
+def _local(dt: datetime, tz: tzinfo) -> datetime:
+    if dt.tzinfo is None:  # stored in UTC; SQLite hands some back naive
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(tz)
+
+
+def _calendar(d: date, today: date, locale) -> str:
+    """'24 nov.' this year, '24 nov. 2025' another year (Babel's month names)."""
+    pattern = "d MMM" if d.year == today.year else "d MMM y"
+    return babel_format_date(d, pattern, locale=locale)
+
+
+def day_label(d: date, today: date, locale) -> str:
+    """The day part of a time: 'i dag', 'i går', '24 nov.', '24 nov. 2025'."""
+    if d == today:
+        return _("today")
+    if d == today - timedelta(days=1):
+        return _("yesterday")
+    return _calendar(d, today, locale)
+
+
+def stamp(dt: datetime | None, now: datetime | None = None, tz: tzinfo | None = None,
+          locale=None) -> str:
+    """A moment as people read it: 'i dag 10:39', 'i går 18:02', '24 nov. 10:57'."""
     if dt is None:
         return ""
-    local = to_user_timezone(dt)
-    today = to_user_timezone(utcnow()).date()
-    if local.date() == today:
-        return local.strftime("%H:%M")  # the 24-hour clock in every language Nära speaks
-    if local.date() == today - timedelta(days=1):
-        return _("yesterday")
-    if today - local.date() < timedelta(days=7):
-        return format_date(dt, "EEE")
-    return format_date(dt, "d MMM")
+    tz = tz or get_timezone()
+    locale = locale or get_locale()
+    local = _local(dt, tz)
+    today = _local(now or utcnow(), tz).date()
+    return _("%(day)s %(time)s", day=day_label(local.date(), today, locale),
+             time=f"{local:%H:%M}")
+
+
+def date_text(d: date | datetime | None, today: date | None = None, locale=None) -> str:
+    """A date without a time: '24 nov.' this year, '24 nov. 2025' another year."""
+    if d is None:
+        return ""
+    if isinstance(d, datetime):
+        d = _local(d, get_timezone()).date()
+    today = today or _local(utcnow(), get_timezone()).date()
+    return _calendar(d, today, locale or get_locale())
+
+
+def same_minute(a: datetime | None, b: datetime | None) -> bool:
+    """Whether two moments read as one time ('hände … · skriven …' shown once)."""
+    if a is None or b is None:
+        return False
+    fmt = "%Y-%m-%d %H:%M"
+    return _local(a, UTC).strftime(fmt) == _local(b, UTC).strftime(fmt)
+
+
+def when(dt: datetime | None) -> str:
+    return stamp(dt)
+
+
+def _datetime_filter(dt: datetime | None, fmt: str | None = None) -> str:
+    """`|datetime` is the one style; an explicit Babel pattern is still honoured."""
+    if not dt:
+        return ""
+    if fmt in (None, "short", "medium"):
+        return stamp(dt)
+    return format_datetime(dt, fmt)
+
+
+def _date_filter(d: date | None, fmt: str | None = None) -> str:
+    if not d:
+        return ""
+    if fmt in (None, "short", "medium"):
+        return date_text(d)
+    return format_date(d, fmt)
 
 
 def thread_url(thread) -> str:
@@ -39,10 +112,9 @@ def register(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "sv"),
         tally_backdate_days=BACKDATE_DAYS,
         tally_undo_seconds=UNDO_SECONDS,
+        same_minute=same_minute,
     )
     app.jinja_env.filters["when"] = when
-    app.jinja_env.filters["datetime"] = lambda dt, fmt="short": (
-        format_datetime(dt, fmt) if dt else ""
-    )
-    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = _datetime_filter
+    app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""

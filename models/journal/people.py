@@ -382,7 +382,7 @@ class ConsentInput:
     given_on: str = ""
     given_how: str = ""
     valid_until: str = ""
-    covers_documentation: bool = True
+    covers_documentation: bool | None = True  # None: the form's yes/no was not answered
     authorities: str = ""
     relatives: str = ""
     experts: str = ""
@@ -419,7 +419,10 @@ def record_consent(session: Session, author: User, client: Client, assignment: A
     scope = {k: _clean(getattr(data, k), 500, k, errors)
              for k in ("authorities", "relatives", "experts", "purpose")}
     note = _clean(data.note, TEXT_MAX, "note", errors)
-    if not any(scope.values()) and not data.covers_documentation:
+    if data.covers_documentation is None:  # an active choice: nothing is pre-ticked
+        errors["covers_documentation"] = _l(
+            "Say whether the person agrees that documentation is kept.")
+    elif not any(scope.values()) and not data.covers_documentation:
         errors["purpose"] = _l("Say what the person consents to.")
     if assignment.closed:
         errors["assignment"] = _closed_message()

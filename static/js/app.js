@@ -94,6 +94,34 @@ document.addEventListener("htmx:after:settle", (event) => {
   setTimeout(() => focusFirstInvalid(event.target), 30);
 });
 
+// A swap that replaced the focused element must not drop keyboard focus to <body>
+// (issue 15 §6): focus goes to the first invalid field, else an error summary
+// (role=alert), else the element that took the old one's place (same id), else the
+// swapped-in content.
+let focusedBeforeSwap = null;
+document.addEventListener("htmx:before:swap", () => {
+  const active = document.activeElement;
+  focusedBeforeSwap = active && active !== document.body ? active : null;
+});
+function focusLostTo(target) {
+  const invalid = document.querySelector('[aria-invalid="true"]');
+  const alert = document.querySelector("[role=alert]:not(:empty)");
+  const same = focusedBeforeSwap?.id && document.getElementById(focusedBeforeSwap.id);
+  const next = invalid || alert || same || (target?.isConnected ? target : null);
+  if (!next) return;
+  if (!next.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+    next.tabIndex = -1;
+  }
+  next.focus({ preventScroll: true });
+}
+document.addEventListener("htmx:after:swap", (event) => {
+  const lost = focusedBeforeSwap && !focusedBeforeSwap.isConnected;
+  focusedBeforeSwap = null;
+  if (event.detail?.ctx?.target === document.body) return;  // a page load: the browser's way
+  const active = document.activeElement;
+  if (lost && (!active || active === document.body)) focusLostTo(event.detail?.ctx?.target);
+});
+
 // Keep focused or scrolled-to content clear of the composer fixed at the bottom: the
 // dock's height becomes the page's bottom scroll padding (CSSOM, allowed by our CSP).
 function trackDock() {

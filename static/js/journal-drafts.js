@@ -181,12 +181,149 @@ function isComposer(element) {
   return element instanceof HTMLFormElement && element.matches("form[data-draft-form]");
 }
 
+// --- saving on a slow network -------------------------------------------------------
+// The moment Spara is pressed: the button is disabled (aria-disabled, so keyboard focus
+// stays on it), the form is marked aria-busy, the note shows as a "Saving…" bubble and the
+// live region says so. The server's answer replaces the bubble and writes "Note saved."
+// into the live region (#saved-status stays in the page). A failed save keeps the text,
+// with the message at the field and focus on it.
+
+const savedStatus = () => document.getElementById("saved-status");
+const sendButton = (form) => form?.querySelector("button[type=submit]");
+
+function markBusy(form, ctx) {
+  const button = sendButton(form);
+  form.setAttribute("aria-busy", "true");
+  button?.setAttribute("aria-disabled", "true");
+  clearSaveError(form);
+  const status = savedStatus();
+  if (status) status.textContent = form.dataset.saving || "";
+  const text = String(form.querySelector("textarea[name=text]")?.value || "").trim();
+  const uuid = form.querySelector("input[name=client_uuid]")?.value || "";
+  const list = document.getElementById("bubbles");
+  const template = document.getElementById("saving-bubble");
+  if (list && template && text) {
+    const li = template.content.firstElementChild.cloneNode(true);
+    li.id = `saving-${uuid}`;
+    li.querySelector(".entry-text").textContent = text;
+    list.append(li);
+    toBottom();
+  }
+  saving.set(ctx, { form, uuid });
+}
+
+// A save on its way: its request → the form and the note's UUID. Once the answer has
+// replaced the form, htmx sends the request's last event to the document (and points
+// ctx.sourceElement at the new form), so the request itself is the key.
+const saving = new WeakMap();
+document.addEventListener("htmx:finally:request", (event) => {
+  const ctx = event.detail?.ctx;
+  const pending = ctx && saving.get(ctx);
+  if (!pending) return;
+  saving.delete(ctx);
+  saveDone(pending.form, pending.uuid, ctx);
+});
+
+function saveDone(form, uuid, ctx) {
+  form.removeAttribute("aria-busy");
+  sendButton(form)?.removeAttribute("aria-disabled");
+  document.getElementById(`saving-${uuid}`)?.remove();
+  const current = composer();
+  const status = ctx?.response?.status;
+  if (!status) {  // no answer at all: htmx:error kept the note as a draft on this phone
+    if (savedStatus()?.textContent === form.dataset.saving) savedStatus().textContent = "";
+    return;
+  }
+  if (status < 300) {
+    resetAfterSave(current);
+    if (!current?.contains(document.activeElement)) sendButton(current)?.focus();
+  } else if (status === 422) {
+    if (savedStatus()) savedStatus().textContent = "";
+    focusProblem(current);
+  } else {
+    if (savedStatus()) savedStatus().textContent = "";
+    showSaveError(current || form);
+  }
+}
+
+// After a save: "when" back to now, the goal cleared, and kind and topic cleared unless pinned.
+function resetAfterSave(form) {
+  if (!form) return;
+  const now = form.querySelector("input[name=when][value=now]");
+  if (now) now.checked = true;
+  const other = form.querySelector("input[name=occurred_at]");
+  if (other) other.value = "";
+  const noGoal = form.querySelector("input[name=goal][value='']");
+  if (noGoal) noGoal.checked = true;
+  const more = form.querySelector("details.composer-more");
+  if (more && !more.querySelector("[aria-invalid=true]")) more.open = false;
+  if (!form.querySelector("input[name=pin]")?.checked) {
+    for (const input of form.querySelectorAll("input[name=category], input[name=topic]")) {
+      input.checked = false;
+    }
+  }
+}
+
+function clearSaveError(form) {
+  form.querySelector("#err-save")?.remove();
+  const text = form.querySelector("textarea[name=text]");
+  if (text?.dataset.saveError) {
+    text.removeAttribute("aria-invalid");
+    text.removeAttribute("aria-describedby");
+    delete text.dataset.saveError;
+  }
+}
+
+function showSaveError(form) {
+  const text = form.querySelector("textarea[name=text]");
+  if (!text) return;
+  clearSaveError(form);
+  const error = Object.assign(document.createElement("p"),
+    { className: "field-error", id: "err-save", textContent: form.dataset.saveFailed || "" });
+  error.setAttribute("role", "alert");
+  text.after(error);
+  if (!text.hasAttribute("aria-invalid")) {
+    text.setAttribute("aria-invalid", "true");
+    text.setAttribute("aria-describedby", "err-save");
+    text.dataset.saveError = "1";
+  }
+  text.focus({ preventScroll: true });
+  text.scrollIntoView({ block: "nearest" });
+}
+
+// A refused note comes back as a new composer: focus its first invalid field, or its
+// error summary (role=alert) when the problem is not one field's.
+function focusProblem(form) {
+  if (!form) return;
+  const target = form.querySelector("[aria-invalid=true]") || form.querySelector(".form-error[role=alert]");
+  if (!target) return;
+  if (!target.matches("input, textarea, select, button")) target.tabIndex = -1;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "nearest" });
+}
+
 document.addEventListener("htmx:before:request", (event) => {
   const form = event.detail?.ctx?.sourceElement;
-  if (!isComposer(form) || navigator.onLine) return;
+  if (!isComposer(form)) return;
+  if (form.getAttribute("aria-busy") === "true") {  // one save at a time
+    event.preventDefault();
+    return;
+  }
+  if (navigator.onLine) {
+    markBusy(form, event.detail.ctx);
+    return;
+  }
   event.preventDefault();
   keepDraft(form);
 });
+
+// A disabled Spara (aria-disabled keeps it focusable) sends nothing while a save is on its way.
+document.addEventListener("submit", (event) => {
+  if (isComposer(event.target) && event.target.getAttribute("aria-busy") === "true") {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
 
 document.addEventListener("htmx:error", (event) => {
   const form = event.detail?.ctx?.sourceElement;

@@ -60,7 +60,7 @@ def _choose(page, legend: str, option: str):
 
 def _log_talk(page, note: str, number: int):
     page.get_by_label("Arbetsanteckning (frivillig)").fill(note)
-    page.get_by_role("button", name=f"Logga samtal {number}").click()
+    page.get_by_role("button", name=f"Registrera samtal {number}").click()
     expect(page.locator(".bubble").filter(has_text=f"Samtal {number}")).to_be_visible()
 
 
@@ -99,7 +99,7 @@ def test_counsellor_keeps_notes_for_blue_7_then_shreds_them(page, live_app):
     # A note with a personnummer is refused, the text stays for editing.
     leaking = "Mamman gav sitt pnr 850709-9805 i telefon"
     page.get_by_label("Arbetsanteckning (frivillig)").fill(leaking)
-    page.get_by_role("button", name="Logga samtal 3").click()
+    page.get_by_role("button", name="Registrera samtal 3").click()
     error = page.locator("#err-note")
     expect(error).to_contain_text("personnummer")
     expect(error).to_contain_text("850709-9805")
@@ -138,14 +138,14 @@ def test_counsellor_keeps_notes_for_blue_7_then_shreds_them(page, live_app):
     # The counsellor ends the contact: asked first, then shredded.
     login(page, "kim")
     page.goto(contact_url)
-    page.get_by_role("link", name="Avsluta kontakten och strimla anteckningarna").click()
+    page.get_by_role("link", name="Avsluta kontakten och radera anteckningarna").click()
     expect(page.get_by_text("3 arbetsanteckningar förstörs för gott")).to_be_visible()
     expect(page.get_by_text("3 samtal finns kvar i statistiken")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "notes-end-confirm")
-    page.get_by_role("button", name="Avsluta kontakten och strimla anteckningarna").click()
+    page.get_by_role("button", name="Avsluta kontakten och radera anteckningarna").click()
     page.wait_for_url("**/notes/")
-    expect(page.get_by_role("status").filter(has_text="3 anteckningar strimlades")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="3 anteckningar raderades")).to_be_visible()
     expect(page.locator(".thread-title", has_text="Blå 7")).to_have_count(0)
     shot(page, "notes-shredded")
     assert page.goto(contact_url).status == 404
@@ -216,7 +216,7 @@ def test_offline_a_note_stays_in_the_form_and_nowhere_on_the_phone(page, context
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     context.set_offline(True)
     page.get_by_label("Arbetsanteckning (frivillig)").fill(f"{marker} inför nästa samtal")
-    page.get_by_role("button", name="Logga samtal 3").click()
+    page.get_by_role("button", name="Registrera samtal 3").click()
     notice = page.locator("[data-notes-offline]")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("sparas aldrig i telefonen")
@@ -226,6 +226,6 @@ def test_offline_a_note_stays_in_the_form_and_nowhere_on_the_phone(page, context
     assert page.evaluate(STORED_ON_DEVICE, marker) == []
     context.set_offline(False)
     expect(notice).to_be_hidden()
-    page.get_by_role("button", name="Logga samtal 3").click()
+    page.get_by_role("button", name="Registrera samtal 3").click()
     expect(page.locator(".note-text").filter(has_text=marker)).to_be_visible()
     assert page.evaluate(STORED_ON_DEVICE, marker) == []

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from flask import abort, g, url_for
-from flask_babel import format_date, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
@@ -25,6 +25,7 @@ from models.journal.plans import plan_summaries
 from models.journal.shift import phrases_for
 from views import db, user
 from views.auth.routes import draft_key
+from views.templating import day_label
 
 LABELS = {
     "kinds": j.ASSIGNMENT_KINDS, "life_areas": j.LIFE_AREAS, "categories": j.CATEGORIES,
@@ -58,29 +59,33 @@ def as_int(value) -> int | None:
 
 
 class Clock:
-    """Local times for hundreds of bubbles without a Babel call per bubble."""
+    """Local times for hundreds of bubbles without a Babel call per bubble: the day part
+    is worked out once per day (views/templating.py says how a time is written)."""
 
     def __init__(self):
         self.tz = get_timezone()
+        self.locale = get_locale()
         self.today = datetime.now(self.tz).date()
         self._days: dict = {}
+        self._labels: dict = {}
+        self._pattern = _("%(day)s %(time)s", day="%(day)s", time="%(time)s")
 
     def day(self, dt: datetime) -> str:
+        """A day divider: 'I dag', 'I går', '24 nov.', '24 nov. 2025'."""
         local = dt.astimezone(self.tz).date()
         if local not in self._days:
-            if local == self.today:
-                self._days[local] = _("Today")
-            elif local.year == self.today.year:
-                self._days[local] = format_date(local, "d MMM")
-            else:
-                self._days[local] = format_date(local, "d MMM yyyy")
+            label = self._label(local)
+            self._days[local] = label[:1].upper() + label[1:]
         return self._days[local]
+
+    def _label(self, local) -> str:
+        if local not in self._labels:
+            self._labels[local] = day_label(local, self.today, self.locale)
+        return self._labels[local]
 
     def stamp(self, dt: datetime) -> str:
         local = dt.astimezone(self.tz)
-        if local.date() == self.today:
-            return f"{local:%H:%M}"
-        return f"{self.day(dt)} {local:%H:%M}"
+        return self._pattern % {"day": self._label(local.date()), "time": f"{local:%H:%M}"}
 
 
 def composer_context(client: j.Client, errors: dict | None = None, form=None,

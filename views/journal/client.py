@@ -53,7 +53,8 @@ def consent(client_id: int):
     if posting:
         data = people.ConsentInput(**{k: form.get(k, "") for k in (
             "given_on", "given_how", "valid_until", "authorities", "relatives", "experts",
-            "purpose", "note")}, covers_documentation=form.get("covers_documentation") == "1")
+            "purpose", "note")},
+            covers_documentation={"1": True, "0": False}.get(form.get("covers_documentation")))
         try:
             assignment = people.client_assignment(db(), client, form.get("assignment"))
             people.record_consent(db(), user(), client, assignment, data)
@@ -84,9 +85,10 @@ def revoke(client_id: int, consent_id: int):
         db().commit()
         return render("journal/consent.html", client=client,
                       consents=people.consents_of(db(), client),
-                      assignments=people.open_assignments(db(), client), form=request.form,
-                      errors=field_errors(error), today=people.local_today(), clock=Clock(),
-                      **LABELS), 422
+                      assignments=people.open_assignments(db(), client), form={}, errors={},
+                      revoking=found.id, revoke_form=request.form,
+                      revoke_errors=field_errors(error), today=people.local_today(),
+                      clock=Clock(), **LABELS), 422
     db().commit()
     return redirect(url_for("journal.consent", client_id=client.id))
 

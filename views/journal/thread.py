@@ -82,10 +82,17 @@ def add_entry(client_id: int):
     new_day = form.get("last_day") != local_day(entry.written_at)
     context["client_uuid"] = str(uuid.uuid4())
     context["last_day"] = local_day(entry.written_at)
-    if form.get("had_errors"):
-        context = composer_context(client, saved=True) | context
+    if form.get("had_errors"):  # a fresh composer: "when" is now; kind and topic only if pinned
+        context = composer_context(client, saved=True, form=_pinned(form)) | context
     return render_template("journal/_saved.html", view=view, new_day=new_day,
                            full_composer=bool(form.get("had_errors")), **context)
+
+
+def _pinned(form) -> dict:
+    """What the next note keeps from this one: kind and topic when the user pinned them."""
+    if not form.get("pin"):
+        return {}
+    return {key: form.get(key) for key in ("pin", "category", "topic") if form.get(key)}
 
 
 def _composer_again(client, errors: dict, form):
