@@ -42,10 +42,12 @@ const provider = new Provider(issuer, {
     response_types: ["code"],
     grant_types: ["authorization_code"],
     token_endpoint_auth_method: "client_secret_basic",
+    // like a real eID provider, every ID token says its level (acr)
+    default_acr_values: Object.keys(LEVELS),
   }],
   jwks: { keys: [signingJwk] },
   claims: {
-    openid: ["sub"], acr: null, amr: null, auth_time: null, sid: null,
+    openid: ["sub", "amr"], acr: null, auth_time: null, sid: null,
     profile: ["name", "preferred_username"], groups: ["groups"],
   },
   acrValues: Object.keys(LEVELS),
@@ -148,6 +150,7 @@ async function interaction(req, res, uid, action) {
   const acr = LEVELS[form.get("acr")] ? form.get("acr") : Object.keys(LEVELS)[0];
   const grant = new provider.Grant({ accountId: login, clientId: details.params.client_id });
   grant.addOIDCScope(details.params.scope);
+  grant.addOIDCClaims(["acr", "amr", "auth_time", "sid"]);
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, {
     login: { accountId: login, acr, amr: acr.endsWith("loa3") ? ["smartcard"] : ["pwd"] },

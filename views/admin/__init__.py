@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from views.admin import idp_link
 from views.admin.routes import bp
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.globals["idp_link_of"] = idp_link.link_of_person
+    app.jinja_env.globals["idp_context"] = idp_link.idp_context

@@ -45,6 +45,10 @@ def button_label() -> str:
     return current_app.config.get("OIDC_BUTTON_LABEL") or _("Sign in with e-legitimation")
 
 
+def not_configured_text() -> str:
+    return _("Sign-in through an identity provider is not set up (OIDC_ISSUER).")
+
+
 def client():
     """The Authlib client for the configured provider (made on first use, per app, and
     again if the configuration changed). Discovery and the keys are fetched lazily."""
