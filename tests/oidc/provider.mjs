@@ -5,7 +5,7 @@
 // Started by tests/oidc_provider.py. Configuration comes as one JSON argument:
 //   { clientId, clientSecret, redirectUris: [...], postLogoutRedirectUris: [...],
 //     users: { <login>: { <claims> } } }
-// Prints one line `{"issuer": "http://127.0.0.1:<port>"}` when it listens.
+// Prints one line `{"issuer": "http://localhost:<port>"}` when it listens (on 127.0.0.1).
 //
 // Test-only hook: POST /_test/tamper with `mode=<name>` changes the next ID token the
 // token endpoint returns (signature broken, expired, another audience, another nonce,
@@ -31,7 +31,9 @@ const signingKey = await importJWK(signingJwk, "RS256");
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+// "localhost", not 127.0.0.1: another host than Nära's live server, as a real provider is —
+// cookies are not kept apart by port, and Nära's sign-out clears its host's cookies.
+const issuer = `http://localhost:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [{
