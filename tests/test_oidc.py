@@ -46,7 +46,7 @@ def at_provider(client, login: str = "hsa-anna", acr: str = LOA3) -> str:
     answer = browser.post(urljoin(page.url, form["action"]), timeout=10,
                           data={"login": login, "password": PROVIDER_PASSWORD, "acr": acr},
                           allow_redirects=False)
-    while not answer.headers["Location"].startswith(APP_BASE):
+    while not answer.headers["Location"].startswith(f"{APP_BASE}/"):
         answer = browser.get(urljoin(answer.url, answer.headers["Location"]), timeout=10,
                              allow_redirects=False)
     return answer.headers["Location"][len(APP_BASE):]
@@ -274,3 +274,44 @@ def test_the_csp_lets_a_sign_out_form_reach_only_the_provider(oidc, client, prov
     policy = client.get("/login").headers["Content-Security-Policy"]
     assert f"form-action 'self' {provider.issuer};" in policy + ";"
     assert "'unsafe-inline'" not in policy
+
+
+# --- "Koppla till inloggning" on the admin's person page ----------------------------------
+
+
+def test_an_admin_links_a_person_and_the_person_can_sign_in(oidc, client, people, db):
+    anna = people.user("anna")
+    people.login(people.user("ada", role="admin"))
+    response = client.post(f"/admin/users/{anna.id}/idp-link", data={"subject": "hsa-anna"})
+    assert response.status_code == 302
+    assert texts(client.get(f"/admin/users/{anna.id}"), "#idp-linked") == ["Kopplad: hsa-anna"]
+    people.logout()
+    assert urlsplit(client.get(at_provider(client)).headers["Location"]).path == "/"
+
+
+def test_an_identity_linked_to_someone_else_is_refused_at_the_field(oidc, client, people, db,
+                                                                     provider):
+    linked(people, db, provider)
+    bo = people.user("bo")
+    people.login(people.user("ada", role="admin"))
+    response = client.post(f"/admin/users/{bo.id}/idp-link", data={"subject": "hsa-anna"})
+    assert response.status_code == 422
+    assert texts(response, "#err-subject") == [
+        "Den identiteten är redan kopplad till en annan person."]
+    assert soup(response).select_one("#idp-subject")["value"] == "hsa-anna"
+
+
+def test_an_admin_removes_a_link(oidc, client, people, db, provider):
+    anna = linked(people, db, provider)
+    people.login(people.user("ada", role="admin"))
+    client.post(f"/admin/users/{anna.id}/idp-link", data={"unlink": "1"})
+    db.expire_all()
+    assert idp.link_of(db, anna) is None
+
+
+def test_only_admins_link_people(oidc, client, people, db):
+    anna = people.user("anna")
+    people.login(people.user("maja", role="manager"))
+    response = client.post(f"/admin/users/{anna.id}/idp-link", data={"subject": "hsa-anna"})
+    assert response.status_code == 403
+    assert idp.link_of(db, anna) is None
