@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import abort, current_app, g, redirect, session, url_for
+from flask import current_app, g, redirect, session, url_for
 from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from requests import RequestException
@@ -35,8 +35,8 @@ def _refusal(message: str, status: int, check: str):
 @public
 def oidc_start():
     """Off to the identity provider (a full navigation, never htmx)."""
-    if not configured():
-        abort(404)
+    if not configured():  # a bookmark from before the provider was turned off
+        return redirect(url_for("auth.login"))
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     extra = {}
     if current_app.config["OIDC_PROMPT"]:
@@ -61,7 +61,7 @@ def oidc_start():
 def oidc_callback():
     """Back from the provider: exchange the code, verify the ID token, start a session."""
     if not configured():
-        abort(404)
+        return redirect(url_for("auth.login"))
     if request.args.get("error"):
         return _refusal(_("The sign-in at the identity provider was cancelled or refused."),
                         401, "provider-error")

@@ -249,7 +249,8 @@ def logout_device():
     id_token = _end_current(sessions.EndReason.logout) or id_token
     db().commit()
     at_provider = oidc.provider_logout_url(id_token)
-    return _forget_cookie(jsonify(ended=by_capability, idp_logout=at_provider))
+    answer = {"ended": by_capability, **({"idp_logout": at_provider} if at_provider else {})}
+    return _forget_cookie(jsonify(answer))
 
 
 @bp.route("/signed-out")
