@@ -47,7 +47,10 @@ NEVER_AS_SIGNED_IN = {"auth.login"}  # signed in, it only redirects
 WITHOUT_FORM = {"auth.logout_device", "tally.undo", "records.unmark",
                 # the retention forms appear only for files past their retention: the demo
                 # data is recent (tests/test_records_retention.py covers them over HTTP)
-                "records.run", "records.set_hold", "records.lift_hold"}
+                "records.run", "records.set_hold", "records.lift_hold",
+                # "Koppla till inloggning" shows only with an identity provider configured
+                # (tests/test_oidc.py posts it, bad input included)
+                "admin.set_idp_link"}
 
 # What an attacker or a careless thumb sends. bytes are sent as they are (invalid UTF-8).
 HOSTILE: tuple[str | bytes, ...] = (
