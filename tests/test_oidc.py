@@ -315,3 +315,33 @@ def test_only_admins_link_people(oidc, client, people, db):
     response = client.post(f"/admin/users/{anna.id}/idp-link", data={"subject": "hsa-anna"})
     assert response.status_code == 403
     assert idp.link_of(db, anna) is None
+
+
+def test_a_link_with_an_unusable_identity_is_refused_at_the_field(oidc, client, people):
+    anna = people.user("anna")
+    people.login(people.user("ada", role="admin"))
+    typed = "x" * 256
+    response = client.post(f"/admin/users/{anna.id}/idp-link", data={"subject": typed})
+    assert response.status_code == 422
+    assert texts(response, "#err-subject")
+    assert soup(response).select_one("#idp-subject")["value"] == typed
+
+
+@pytest.mark.parametrize("action", ["journal.read", "journal.write", "journal.manage",
+                                    "journal.correct", "journal.create_client", "notes.use",
+                                    "notes.open", "notes.contact"])
+def test_the_policy_refuses_the_journal_and_notes_below_the_level(db, people, action):
+    from models.access import ensure
+    from models.access.policy import LevelTooLow
+
+    maja = people.user("maja", role="manager", units=["Fältgruppen"])
+    maja._level_ok = False
+    with pytest.raises(LevelTooLow):
+        ensure(db, maja, action, None)
+
+
+def test_a_refusal_from_the_provider_is_said_above_its_button(oidc, client):
+    client.get("/login/oidc")
+    page = soup(client.get("/login/oidc/callback?error=access_denied&state=x"))
+    assert page.select_one("#login-error").find_next("a")["id"] == "idp-login"
+    assert page.select_one("#username").get("aria-invalid") is None

@@ -27,7 +27,7 @@ def _refusal(message: str, status: int, check: str):
     """The login page with the reason, and no session; the log names only the check."""
     log.warning("oidc sign-in refused: %s", check)
     session.pop(NEXT_KEY, None)
-    return login_page(error=message, status=status)
+    return login_page(status=status, idp_error=message)
 
 
 @bp.route("/login/oidc")

@@ -178,13 +178,15 @@ def local_login_allowed(found: access.User) -> bool:
     return found.username in named if named else found.role == access.Role.admin
 
 
-def login_page(error: str | None = None, status: int = 200, username: str = ""):
+def login_page(error: str | None = None, status: int = 200, username: str = "",
+               idp_error: str | None = None):
     """The login page: the identity provider's button when there is one, and the password
-    form — only behind the break-glass link when local passwords are off."""
+    form — only behind the break-glass link when local passwords are off. `idp_error` is
+    said above the button (it is not about the password fields)."""
     local = current_app.config["LOCAL_LOGIN"]
     show_form = local or not oidc.configured() or request.args.get("local") == "1" or (
         request.method == "POST" and request.endpoint == "auth.login")
-    return render("auth/login.html", error=error, username=username,
+    return render("auth/login.html", error=error, username=username, idp_error=idp_error,
                   reason=reason_text(request.args.get("reason")),
                   oidc=oidc.configured(), oidc_label=oidc.button_label() if oidc.configured()
                   else "", show_form=show_form, break_glass=not local), status
