@@ -7,8 +7,8 @@ import pytest
 
 from models.access import idp, user_named
 from models.core.db import new_session
-from tests.e2e.conftest import axe_violations, shot
-from tests.oidc_provider import LOA3, PASSWORD, app_config, oidc_provider
+from tests.e2e.conftest import axe_violations, login, shot
+from tests.oidc_provider import LOA2, LOA3, PASSWORD, app_config, oidc_provider
 
 
 @pytest.fixture
@@ -24,12 +24,12 @@ def link(app, username: str, subject: str, issuer: str) -> None:
         session.commit()
 
 
-def sign_in_at_provider(page, login: str) -> None:
+def sign_in_at_provider(page, login: str, level: str = LOA3) -> None:
     page.goto("/login")
     page.get_by_role("link", name="Logga in med SITHS").click()
     page.get_by_label("Username").fill(login)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Level").select_option(LOA3)
+    page.get_by_label("Level").select_option(level)
     page.get_by_role("button", name="Sign in at the provider").click()
 
 
@@ -76,4 +76,26 @@ def test_with_local_login_off_the_login_page_has_the_button_and_break_glass(page
     page.get_by_role("link", name="Nödinloggning för administratörer").click()
     assert page.locator("input[name=password]").count() == 1
     shot(page, "oidc-login-break-glass-form")
+    assert axe_violations(page) == []
+
+
+def test_a_lower_level_is_told_plainly_after_sign_in(page, live_server, provider):
+    live_server.app.config["OIDC_REQUIRED_ACR"] = LOA3
+    link(live_server.app, "kim", "hsa-anna", provider.issuer)
+    sign_in_at_provider(page, "hsa-anna", level=LOA2)
+    page.wait_for_url(lambda url: "/login/level" in url)
+    assert "journalen" in page.locator("#level-text").inner_text()
+    shot(page, "oidc-lower-level")
+    assert axe_violations(page) == []
+
+
+def test_the_admin_links_a_person_on_the_person_page(page, live_server, provider):
+    login(page, "admin")
+    page.goto("/admin/")
+    page.get_by_role("link", name="Kim Kurator").first.click()
+    page.get_by_label("Identitet hos inloggningstjänsten (sub)").fill("hsa-anna")
+    page.get_by_role("button", name="Koppla", exact=True).click()
+    assert page.locator("#idp-linked").inner_text() == "Kopplad: hsa-anna"
+    page.locator("#idp-link").scroll_into_view_if_needed()
+    shot(page, "oidc-admin-link")
     assert axe_violations(page) == []
