@@ -54,6 +54,24 @@ class Config:
         # how far back statistics reach: historic tallies may be imported from 1 January of
         # the year this many years ago (issue 18 §2)
         self.STATISTICS_KEEP_YEARS = int(env.get("STATISTICS_KEEP_YEARS", "10"))
+        # Sign-in through the municipality's identity provider (OpenID Connect, issue 17;
+        # README "Sign-in with your IdP"). Off while OIDC_ISSUER is empty.
+        self.OIDC_ISSUER = env.get("OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_SCOPES = env.get("OIDC_SCOPES", "openid profile")
+        self.OIDC_USER_CLAIM = env.get("OIDC_USER_CLAIM", "sub")
+        self.OIDC_BUTTON_LABEL = env.get("OIDC_BUTTON_LABEL", "")
+        self.OIDC_AUTO_LINK_BY = env.get("OIDC_AUTO_LINK_BY", "")
+        self.OIDC_CREATE_USERS = env.get("OIDC_CREATE_USERS", "0") == "1"
+        self.OIDC_GROUPS_MAP = env.get("OIDC_GROUPS_MAP", "")
+        self.OIDC_REQUIRED_ACR = env.get("OIDC_REQUIRED_ACR", "")
+        # "login": the provider asks who it is at every sign-in (shared unit phones: the
+        # next person must not continue the last one's provider session); "" for SSO.
+        self.OIDC_PROMPT = env.get("OIDC_PROMPT", "login")
+        # 0: passwords only for break-glass admins (BREAK_GLASS_USERS, else every admin)
+        self.LOCAL_LOGIN = env.get("LOCAL_LOGIN", "1") != "0"
+        self.BREAK_GLASS_USERS = env.get("BREAK_GLASS_USERS", "")
         self.TESTING = False
 
     @property

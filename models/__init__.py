@@ -15,7 +15,7 @@ from models import (  # noqa: F401
     records,
     tally,
 )
-from models.access import inbox, sessions  # noqa: F401
+from models.access import idp, inbox, sessions  # noqa: F401
 from models.journal import entries, people, plans, shift, tables  # noqa: F401
 from models.manage import aggregate, day_feed, follow_ups, open_data, report  # noqa: F401
 from models.records import right_to_read  # noqa: F401

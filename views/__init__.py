@@ -19,6 +19,7 @@ from jinja2_fragments.flask import render_block
 from sqlmodel import Session
 
 from models import access
+from models.access.policy import LevelTooLow
 from models.core.db import get_by_id, new_session
 from models.core.errors import AccessDenied
 
@@ -91,6 +92,8 @@ def load_or_404(model, ident, action: str, hide: bool = False):
         abort(404)
     try:
         access.ensure(db(), user(), action, obj)
+    except LevelTooLow:
+        raise  # said plainly (views/errors.py): it is about the sign-in, not the object
     except AccessDenied as denied:
         abort(404 if hide or denied.hide else 403)
     return obj

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from models.access.policy import LevelTooLow
 from models.core.errors import AccessDenied, DomainError
 from views import request, user, wants_fragment
 
@@ -20,6 +22,15 @@ CSP = (
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+def _csp(issuer: str) -> str:
+    """The policy; with an identity provider, a sign-out without script is a form POST
+    that redirects there, so form-action names its origin too (and nothing else)."""
+    parts = urlsplit(issuer)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{CSP} {parts.scheme}://{parts.netloc}"
+    return CSP
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -65,6 +76,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(AccessDenied)
     def _denied(error: AccessDenied):
+        if isinstance(error, LevelTooLow):
+            return error_response(403, _(
+                "The journal and the working notes need a stronger sign-in than the one you "
+                "used. Sign out and sign in again with e-legitimation at the higher level."))
         return error_response(404 if error.hide else 403)
 
     @app.errorhandler(DomainError)
@@ -83,7 +98,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("Content-Security-Policy", _csp(app.config.get("OIDC_ISSUER", "")))
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "no-referrer"
         h["X-Frame-Options"] = "DENY"

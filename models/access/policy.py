@@ -19,17 +19,36 @@ from models.core.errors import AccessDenied
 # --- the policy ----------------------------------------------------------------------
 
 Rule = Callable[[Session, User, Any], bool]
-_RULES: dict[str, tuple[Rule, bool]] = {}
+_RULES: dict[str, tuple[Rule, bool, bool]] = {}
 
 
-def rule(action: str, hide: bool = False) -> Callable[[Rule], Rule]:
+class LevelTooLow(AccessDenied):
+    """The rule would not even be asked: the action needs a stronger sign-in (the
+    deployment's required `acr`, issue 17) than this session's. Never hidden: the person
+    is told to sign in again at a higher level, and learns nothing about the object."""
+
+    def __init__(self, action: str):
+        super().__init__(action, hide=False)
+
+
+def rule(action: str, hide: bool = False, strong: bool = False) -> Callable[[Rule], Rule]:
+    """Register the rule for `action`. `strong`: the action needs the sign-in level the
+    deployment requires (OIDC_REQUIRED_ACR) — the journal and the working notes."""
+
     def register(fn: Rule) -> Rule:
         if action in _RULES:
             raise RuntimeError(f"duplicate access rule {action}")
-        _RULES[action] = (fn, hide)
+        _RULES[action] = (fn, hide, strong)
         return fn
 
     return register
+
+
+def level_sufficient(user: User) -> bool:
+    """Is this request's sign-in strong enough for `strong` actions? The auth room sets
+    `_level_ok` on the user it loads from the session; a user not loaded from a session
+    (the CLI, the demo) has no sign-in to be weak."""
+    return getattr(user, "_level_ok", True)
 
 
 def authorize(session: Session, user: User | None, action: str, obj: Any = None) -> bool:
@@ -39,13 +58,19 @@ def authorize(session: Session, user: User | None, action: str, obj: Any = None)
     entry = _RULES.get(action)
     if entry is None:
         return False
+    if entry[2] and not level_sufficient(user):
+        return False
     return bool(entry[0](session, user, obj))
 
 
 def ensure(session: Session, user: User | None, action: str, obj: Any = None) -> None:
-    """Raise AccessDenied unless authorised (hidden actions become 404 in the views)."""
+    """Raise AccessDenied unless authorised (hidden actions become 404 in the views);
+    LevelTooLow when only the sign-in's level stands in the way."""
+    entry = _RULES.get(action)
+    if (entry is not None and entry[2] and user is not None
+            and getattr(user, "is_authenticated", False) and not level_sufficient(user)):
+        raise LevelTooLow(action)
     if not authorize(session, user, action, obj):
-        entry = _RULES.get(action)
         raise AccessDenied(action, hide=entry[1] if entry else True)
 
 

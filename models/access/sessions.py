@@ -58,6 +58,12 @@ class UserSession(SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=16)
     ended_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     device: str = Field(default="", max_length=80)
+    # A sign-in through the identity provider (models/access/idp.py): the level it vouched
+    # for (acr) and how (amr, space-separated), and its ID token while the session lives —
+    # the `id_token_hint` of the provider's sign-out. Password sign-ins leave them empty.
+    acr: str | None = Field(default=None, max_length=255)
+    amr: str | None = Field(default=None, max_length=255)
+    idp_id_token: str | None = Field(default=None, max_length=8000)
 
 
 @dataclass(frozen=True)
@@ -79,13 +85,17 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def start(session: Session, user: User, user_agent: str = "") -> tuple[UserSession, str]:
+def start(session: Session, user: User, user_agent: str = "", acr: str | None = None,
+          amr: str | None = None, id_token: str | None = None) -> tuple[UserSession, str]:
     """A new session for `user`: returns the row and the key for the cookie (a new key at
-    every sign-in, so no one can plant a session id before it)."""
+    every sign-in, so no one can plant a session id before it). `acr`, `amr` and `id_token`
+    come from a sign-in through the identity provider."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
     row = UserSession(token_hash=_hash(key), user_id=user.id, created_at=now,
-                      last_seen_at=now, device=device_label(user_agent))
+                      last_seen_at=now, device=device_label(user_agent),
+                      acr=(acr or None) and acr[:255], amr=(amr or None) and amr[:255],
+                      idp_id_token=id_token if id_token and len(id_token) <= 8000 else None)
     session.add(row)
     session.flush()
     return row, key
@@ -146,7 +156,8 @@ def _end_where(session: Session, condition, reason: str, by: User | None,
     result = session.execute(
         update(UserSession)
         .where(and_(condition, UserSession.ended_at.is_(None)))
-        .values(ended_at=now or utcnow(), end_reason=reason,
+        # the ID token is kept only while the session lives (for the provider's sign-out)
+        .values(ended_at=now or utcnow(), end_reason=reason, idp_id_token=None,
                 ended_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
     )
@@ -211,13 +222,21 @@ def _mac(secret: str, row: UserSession) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
-def end_by_capability(session: Session, secret: str, value: str) -> bool:
-    """End the session the capability names, if it is genuine. True if it matched."""
+def by_capability(session: Session, secret: str, value: str) -> UserSession | None:
+    """The session a genuine capability names (ended or not), else None."""
     ident, _, mac = (value or "").partition(".")
     if not (ident.isascii() and ident.isdigit() and len(ident) <= 18 and mac):
-        return False
+        return None
     row = session.get(UserSession, int(ident))
     if row is None or not hmac.compare_digest(mac, _mac(secret, row)):
+        return None
+    return row
+
+
+def end_by_capability(session: Session, secret: str, value: str) -> bool:
+    """End the session the capability names, if it is genuine. True if it matched."""
+    row = by_capability(session, secret, value)
+    if row is None:
         return False
     end(session, row.id, EndReason.logout)
     return True

@@ -23,23 +23,23 @@ def _journal_client(session: Session, user: User, client) -> bool:
     return is_manager_of(session, user, client.unit_id) or is_assigned(session, user, client.id)
 
 
-@rule("journal.read", hide=True)
+@rule("journal.read", hide=True, strong=True)
 def _journal_read(session: Session, user: User, client) -> bool:
     return _journal_client(session, user, client)
 
 
-@rule("journal.write", hide=True)
+@rule("journal.write", hide=True, strong=True)
 def _journal_write(session: Session, user: User, client) -> bool:
     return _journal_client(session, user, client)
 
 
-@rule("journal.manage", hide=True)
+@rule("journal.manage", hide=True, strong=True)
 def _journal_manage(session: Session, user: User, client) -> bool:
     """Staff assignments and read receipts: the managers of the client's unit."""
     return client is not None and is_manager_of(session, user, client.unit_id)
 
 
-@rule("journal.correct")
+@rule("journal.correct", strong=True)
 def _journal_correct(session: Session, user: User, entry) -> bool:
     """A note is corrected by its author (still concerned) or a manager of the unit."""
     client = session.get(Client, entry.client_id) if entry is not None else None
@@ -48,7 +48,7 @@ def _journal_correct(session: Session, user: User, entry) -> bool:
     return entry.author_id == user.id or is_manager_of(session, user, client.unit_id)
 
 
-@rule("journal.create_client")
+@rule("journal.create_client", strong=True)
 def _journal_create_client(session: Session, user: User, _obj) -> bool:
     return user.role == Role.manager
 

@@ -12,19 +12,19 @@ from models.notes.contacts import may_open_contact
 # no colleague, no manager, no admin — and a refusal never reveals that a contact exists.
 
 
-@rule("notes.use", hide=True)
+@rule("notes.use", hide=True, strong=True)
 def _notes_use(session: Session, user: User, _obj) -> bool:
     """List one's own contacts: staff only (managers and admins keep no working notes)."""
     return user.role == Role.staff
 
 
-@rule("notes.open", hide=True)
+@rule("notes.open", hide=True, strong=True)
 def _notes_open(session: Session, user: User, activity) -> bool:
     """Start a contact: staff of a unit responsible for a working-notes activity."""
     return may_open_contact(session, user, activity)
 
 
-@rule("notes.contact", hide=True)
+@rule("notes.contact", hide=True, strong=True)
 def _notes_contact(session: Session, user: User, contact) -> bool:
     """Read, write to or end a contact: its owner, and no one else."""
     return contact is not None and user.role == Role.staff and contact.owner_id == user.id

@@ -126,12 +126,17 @@ export async function finishSignOut() {
       cache: "no-store",
     });
     if (!response.ok) return false;
+    providerSignOut = await response.json().then((b) => b.idp_logout || "", () => "");
   } catch {
     return false;
   }
   await deleteRecord("signout");
   return true;
 }
+
+// A session that began at the identity provider ends there too (RP-initiated logout):
+// the server names the provider's end-session address when it ended such a session.
+let providerSignOut = "";
 
 // The login page after a sign-out, in the language the person was using.
 function loginAfterSignOut() {
@@ -160,7 +165,7 @@ async function signOut(form) {
   await forgetPeople();
   broadcast("signed-out");
   if (await finishSignOut()) {
-    location.replace(loginAfterSignOut());
+    location.replace(providerSignOut || loginAfterSignOut());
   } else {
     toSignedOut();
   }
@@ -211,14 +216,16 @@ function isSignedOutPage() {
 }
 
 function isLoginPage() {
-  return Boolean(document.querySelector(`main.login form[action^="${url("login")}"]`));
+  // with LOCAL_LOGIN=0 the login page may hold only the identity provider's button
+  return Boolean(document.querySelector("main.login [data-login-page]")
+    || document.querySelector(`main.login form[action^="${url("login")}"]`));
 }
 
 function waitForServer() {
   const status = document.querySelector("[data-signed-out-status]");
   const attempt = async () => {
     if (await finishSignOut()) {
-      location.replace(loginAfterSignOut());
+      location.replace(providerSignOut || loginAfterSignOut());
       return;
     }
     if (status) status.hidden = false;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from views import login_manager
-from views.auth import account  # noqa: F401  (its routes, on the same blueprint)
+from views.auth import account, oidc_routes  # noqa: F401  (routes on the same blueprint)
 from views.auth.routes import (  # noqa: F401  (the room's API for the other rooms)
     bp,
     device,

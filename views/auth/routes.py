@@ -28,8 +28,9 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from models import access
-from models.access import sessions
+from models.access import idp, sessions
 from views import csrf, db, limiter, public, render, request, user
+from views.auth import oidc
 
 bp = Blueprint("auth", __name__)
 
@@ -79,6 +80,8 @@ def load_user(key: str) -> access.User | None:
         return None
     g.user_session = found.row
     found.user._session_key = key
+    # the policy's one check of the sign-in's level (models/access/policy.level_sufficient)
+    found.user._level_ok = idp.level_sufficient(oidc.required_acr(), found.row.acr)
     return found.user
 
 
@@ -102,9 +105,12 @@ def unauthorized():
     return response
 
 
-def start_session(found: access.User) -> None:
-    """A fresh cookie and a fresh server-side session (no fixation)."""
-    row, key = sessions.start(db(), found, request.headers.get("User-Agent", ""))
+def start_session(found: access.User, acr: str | None = None, amr: str | None = None,
+                  id_token: str | None = None) -> None:
+    """A fresh cookie and a fresh server-side session (no fixation) — after a password or
+    after the identity provider (which adds its level and ID token)."""
+    row, key = sessions.start(db(), found, request.headers.get("User-Agent", ""),
+                              acr=acr, amr=amr, id_token=id_token)
     db().commit()
     session.clear()
     found._session_key = key
@@ -113,15 +119,21 @@ def start_session(found: access.User) -> None:
     session.permanent = True
     if found.locale:
         session["lang"] = found.locale
+    found._level_ok = idp.level_sufficient(oidc.required_acr(), row.acr)
     g.user_session = row
 
 
-def _end_current(reason: str) -> None:
+def _end_current(reason: str) -> str | None:
+    """End this request's session; returns the ID token it began with (if it began at the
+    identity provider), for the provider's sign-out."""
     user()  # loads this request's session, if it has a live one
     row = g.get("user_session")
-    if row is not None:
-        sessions.end(db(), row.id, reason)
-        db().commit()
+    if row is None:
+        return None
+    id_token = row.idp_id_token
+    sessions.end(db(), row.id, reason)
+    db().commit()
+    return id_token
 
 
 def _forget_cookie(response):
@@ -156,6 +168,30 @@ def reason_text(reason: str | None) -> str | None:
     return None
 
 
+def local_login_allowed(found: access.User) -> bool:
+    """With LOCAL_LOGIN=0 a password opens only a break-glass account: one named in
+    BREAK_GLASS_USERS, or — when none is named — an admin."""
+    config = current_app.config
+    if config["LOCAL_LOGIN"]:
+        return True
+    named = {n.strip().lower() for n in config["BREAK_GLASS_USERS"].split(",") if n.strip()}
+    return found.username in named if named else found.role == access.Role.admin
+
+
+def login_page(error: str | None = None, status: int = 200, username: str = "",
+               idp_error: str | None = None):
+    """The login page: the identity provider's button when there is one, and the password
+    form — only behind the break-glass link when local passwords are off. `idp_error` is
+    said above the button (it is not about the password fields)."""
+    local = current_app.config["LOCAL_LOGIN"]
+    show_form = local or not oidc.configured() or request.args.get("local") == "1" or (
+        request.method == "POST" and request.endpoint == "auth.login")
+    return render("auth/login.html", error=error, username=username, idp_error=idp_error,
+                  reason=reason_text(request.args.get("reason")),
+                  oidc=oidc.configured(), oidc_label=oidc.button_label() if oidc.configured()
+                  else "", show_form=show_form, break_glass=not local), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5/minute", key_func=_login_key, methods=["POST"], deduct_when=_failed)
 # A whole office may sign in from one address at shift change: the per-address cap is
@@ -171,24 +207,28 @@ def login():
     username = request.form.get("username", "")
     if request.method == "POST":
         found = access.authenticate(db(), username, request.form.get("password", ""))
+        if found is not None and not local_login_allowed(found):
+            db().rollback()  # not even the last sign-in time: this was no sign-in
+            found = None
         if found is not None:
             if current is not None:
                 _end_current(sessions.EndReason.new_login)
             start_session(found)
             return redirect(safe_next(request.args.get("next")))
         error = _("Wrong username or password.")
-    status = 401 if error else 200
-    return render("auth/login.html", error=error, username=username,
-                  reason=reason_text(request.args.get("reason"))), status
+    return login_page(error, 401 if error else 200, username)
 
 
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    """Sign out: the session ends on the server, and the cookie goes."""
-    _end_current(sessions.EndReason.logout)
+    """Sign out: the session ends on the server, and the cookie goes. A session that began
+    at the identity provider ends there too (RP-initiated logout), when it can."""
+    lang = session.get("lang")
+    id_token = _end_current(sessions.EndReason.logout)
+    at_provider = oidc.provider_logout_url(id_token)
     # The cookie goes, and the language with it: the login page keeps it from the URL.
-    response = redirect(url_for("auth.login", reason="logged-out", lang=session.get("lang")))
+    response = redirect(at_provider or url_for("auth.login", reason="logged-out", lang=lang))
     return _forget_cookie(response)
 
 
@@ -199,12 +239,20 @@ def logout():
 def logout_device():
     """Finish a sign-out made offline: ends the session the device's sign-out capability
     names (it can do nothing else) and the one its cookie carries, if any. No CSRF token:
-    the capability is the proof, and ending a session is all it can do."""
-    by_capability = sessions.end_by_capability(
-        db(), current_app.secret_key, request.form.get("capability", ""))
-    _end_current(sessions.EndReason.logout)
+    the capability is the proof, and ending a session is all it can do.
+
+    The answer names the identity provider's sign-out when the session began there and is
+    still live (device.js goes there next); a sign-out finished later, by the service
+    worker, cannot take the person there — hence OIDC_PROMPT=login by default."""
+    secret, capability = current_app.secret_key, request.form.get("capability", "")
+    row = sessions.by_capability(db(), secret, capability)
+    id_token = row.idp_id_token if row is not None and row.ended_at is None else None
+    by_capability = sessions.end_by_capability(db(), secret, capability)
+    id_token = _end_current(sessions.EndReason.logout) or id_token
     db().commit()
-    return _forget_cookie(jsonify(ended=by_capability))
+    at_provider = oidc.provider_logout_url(id_token)
+    answer = {"ended": by_capability, **({"idp_logout": at_provider} if at_provider else {})}
+    return _forget_cookie(jsonify(answer))
 
 
 @bp.route("/signed-out")
@@ -266,5 +314,4 @@ def _rate_limited(_error):
 def login_rate_limited():
     """The login form again, with the translated rate-limit message."""
     message = _("Too many sign-in attempts. Wait a minute and try again.")
-    username = request.form.get("username", "")
-    return render("auth/login.html", error=message, username=username, reason=None), 429
+    return login_page(message, 429, request.form.get("username", ""))

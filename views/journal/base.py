@@ -15,6 +15,7 @@ from flask import abort, g, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
+from models.access.policy import LevelTooLow
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
 from models.core.parse import parse_id
 from models.journal import people
@@ -42,6 +43,8 @@ def open_client(client_id: int, action: str, log_action: str, commit: bool = Tru
     try:
         client = people.open_client(db(), user(), client_id, action, log_action,
                                     g.get("request_id"), commit=commit)
+    except LevelTooLow:
+        raise  # the sign-in's level, said plainly (views/errors.py)
     except AccessDenied as denied:
         abort(404 if denied.hide else 403)
     return client or abort(404)
