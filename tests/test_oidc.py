@@ -289,6 +289,19 @@ def test_an_admin_links_a_person_and_the_person_can_sign_in(oidc, client, people
     assert urlsplit(client.get(at_provider(client)).headers["Location"]).path == "/"
 
 
+def test_linking_a_person_is_written_to_the_admin_log_with_before_and_after(oidc, client,
+                                                                           people, db):
+    from sqlmodel import select
+
+    from models.admin.log import AdminLog
+    anna = people.user("anna")
+    people.login(people.user("ada", role="admin"))
+    client.post(f"/admin/users/{anna.id}/idp-link", data={"subject": "hsa-anna"})
+    row = db.exec(select(AdminLog).where(AdminLog.action == "user.idp_link")).one()
+    assert (row.target, row.before, row.after) == (
+        "anna", {"subject": None}, {"subject": "hsa-anna"})
+
+
 def test_an_identity_linked_to_someone_else_is_refused_at_the_field(oidc, client, people, db,
                                                                      provider):
     linked(people, db, provider)

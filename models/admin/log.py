@@ -25,6 +25,7 @@ ACTIONS = {
     "user.password": _l("Password set"),
     "user.active": _l("Account state changed"),
     "user.sessions": _l("Sessions ended"),
+    "user.idp_link": _l("Sign-in link changed"),
     "unit.create": _l("Unit created"),
     "catalogue.activity": _l("Activity changed"),
     "catalogue.import": _l("Catalogue imported"),
@@ -41,6 +42,7 @@ KEY_LABELS = {
     "ages": _l("Ages"), "fields": _l("Fields"), "versions": _l("New field versions"),
     "text": _l("Phrase"), "years": _l("Years"), "source": _l("Source"),
     "sessions": _l("Sessions ended"), "created": _l("New"), "updated": _l("Changed"),
+    "subject": _l("Identity at the identity provider"),
 }
 SECRET_KEYS = frozenset({"password", "password_hash", "secret"})
 

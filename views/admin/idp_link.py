@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, redirect, url_for
 
 from models.access import idp
+from models.admin import log as admin_log
 from models.core.errors import DomainError
 from views import db, request, signed_in, user
 from views.admin.routes import _person_page, _target, bp
@@ -28,6 +29,8 @@ def set_idp_link(user_id: int):
     """Link (or re-link) a person to an identity at the configured identity provider; an
     empty field with `unlink` removes the link."""
     target = _target(user_id)
+    before = idp.link_of(db(), target)
+    before = {"subject": before.subject if before else None}
     try:
         if request.form.get("unlink") == "1":
             idp.unlink(db(), target)
@@ -36,6 +39,9 @@ def set_idp_link(user_id: int):
                 raise DomainError(oidc.not_configured_text(), "subject")
             idp.link(db(), target, current_app.config["OIDC_ISSUER"],
                      request.form.get("subject", ""), by=user())
+        after = idp.link_of(db(), target)
+        admin_log.write(db(), user(), "user.idp_link", target.username, before,
+                        {"subject": after.subject if after else None})
         db().commit()
     except DomainError as error:
         db().rollback()
