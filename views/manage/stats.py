@@ -1,7 +1,8 @@
 """Statistics: one page per scope and period, with charts, and its exports.
 
-By default the page is shown as it may be shared (small cells suppressed); "exact
-figures" is the unit's own view. Exports are always the shared version.
+By default the page is shown as it may be shared (every figure protected by the cell-key
+method, models/manage/protection.py); "exact figures" is the unit's own view. Exports
+and the charts of the shared view are always the protected version.
 """
 
 from __future__ import annotations
@@ -71,8 +72,6 @@ def _report(args: dict, shared: bool):
 def _charts(report) -> dict:
     charts = {}
     for grid in report.grids:
-        if grid.withheld:
-            continue
         if grid.chart == "bars":
             charts[grid.id] = bar_chart(f"chart-{grid.id}", grid.title, grid.rows,
                                         grid.col_heads)
