@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Index, and_, case, func, or_
+from sqlalchemy import BigInteger, Float, Index, and_, case, cast, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col, select
@@ -434,7 +434,8 @@ def _lag_rows(source: str, unit_ids, period: Period, activity_ids=None):
     # entry's id (never shown outside the unit's own pages) stands in for one.
     return (select(Client.unit_id.label("unit_id"),
                    seconds_between(JournalEntry.occurred_at, JournalEntry.written_at).label("lag"),
-                   ((JournalEntry.id * _ID_HASH) % KEY_SPACE).label("record_key"))
+                   ((cast(JournalEntry.id, BigInteger) * literal(_ID_HASH, BigInteger))
+                    % literal(KEY_SPACE, BigInteger)).label("record_key"))
             .join(Client, col(Client.id) == JournalEntry.client_id)
             .where(col(Client.unit_id).in_(unit_ids or [-1]),
                    col(JournalEntry.category).in_(COMPOSER_CATEGORIES),
