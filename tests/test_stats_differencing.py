@@ -177,13 +177,16 @@ def _publish_everything(world) -> tuple[dict, dict]:
     return published, named
 
 
-def test_no_small_cell_is_recovered_by_subtracting_overlapping_shared_tables(published_world):
+def test_no_small_cell_is_recovered_by_subtracting_overlapping_shared_tables(
+        published_world, record_property):
     published, named = _publish_everything(published_world)
     result = attack(published)
     small = [h for h in result.allowed]
-    print(f"\ndifferencing: {len(published)} published cells, {len(small)} small cells "
-          f"(true 1–4), {result.attempts} subtractions attempted "
-          f"({result.pairs} pairs, {result.sums} sums)")
+    summary = (f"differencing: {len(published)} published cells, {len(small)} small cells "
+               f"(true 1–4), {result.attempts} subtractions attempted "
+               f"({result.pairs} pairs, {result.sums} sums), {len(result.recovered)} recovered")
+    record_property("summary", summary)  # printed at the end of the run (tests/conftest.py)
+    print("\n" + summary)
     print("the issue's November at Fältgruppen (exact → shared):")
     for name in ("2026-11: Kille", "2026-11-17_2026-11-29: Kille", "2026-W49: Kille",
                  "2026-W49: total", "2026-11-30_2026-11-30: Kille"):
