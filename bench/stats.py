@@ -75,6 +75,7 @@ BIG_TALLIES = int(os.environ.get("BENCH_BIG_TALLIES", "10000000"))
 YEARS = 3
 BIG_YEARS = 10
 TARGET_MS = 200.0
+TABLES_TARGET_TALLIES = 1_000_000  # the shared tables' target holds at 1 M (issue 16 §3)
 RUNS = 15
 WARMUP = 2
 ACTIVITY = "faltare-allvarssamtal"
@@ -483,10 +484,13 @@ def rows(results: list[Figures] | None = None) -> list[tuple]:
         if r.shared is None:
             continue
         shared, exact, protection = r.shared[0], r.exact[0], r.protection[0]
+        # issue 16's target for the shared tables is at 1 M; larger runs are for reading
+        targeted = r.tallies <= TABLES_TARGET_TALLIES
         out.append((f"statistics: shared tables, SQL + protection ({where})",
                     f"{shared:.1f} ms", f"{exact:.1f} ms (exact tables)",
-                    f"{shared / exact:.2f}×" if exact else "–", f"≤ {TARGET_MS:.0f} ms",
-                    "met" if shared <= TARGET_MS else "missed"))
+                    f"{shared / exact:.2f}×" if exact else "–",
+                    f"≤ {TARGET_MS:.0f} ms" if targeted else "— (target at 1 M)",
+                    ("met" if shared <= TARGET_MS else "missed") if targeted else "—"))
         out.append((f"statistics: … of which the cell-key protection, {r.figures} figures "
                     f"({where})", f"{protection:.2f} ms", f"{shared:.1f} ms (shared tables)",
                     f"{100 * protection / shared:.1f} %" if shared else "–", "—", "—"))
