@@ -301,7 +301,7 @@ def test_the_managers_statistics_export_counts_the_talks_but_holds_no_note(clien
 
     from openpyxl import load_workbook
 
-    for _ in range(5):  # five, so the shared (<5 hidden) export shows the figure
+    for _ in range(5):  # five: a multiple of 5, so the shared (rounded) export shows it
         notes.log_talk(world.db, world.kim, contact, valid_values(world.db, world.rad.key),
                        "Statistikmarkör", new_uuid())
     world.db.commit()

@@ -4,7 +4,7 @@ and a page that holds no inline style or script (the CSP forbids both)."""
 from __future__ import annotations
 
 from models.manage.charts import WIDTH, bar_chart, series_chart
-from models.manage.suppression import Cell, Mark
+from models.manage.protection import Cell
 
 
 def test_bars_are_in_proportion_and_the_number_is_written_at_the_end():
@@ -19,13 +19,14 @@ def test_bars_are_in_proportion_and_the_number_is_written_at_the_end():
     assert chart.legend == ["november", "oktober"]
 
 
-def test_a_hidden_figure_gets_no_bar_only_its_mark():
-    chart = bar_chart("c", "Ålder", [("16", [Cell(3, Mark.small)]), ("17", [Cell(9, Mark.hidden)]),
-                                     ("15", [Cell(12)])], ["november"])
-    small, hidden, shown = chart.bars
-    assert small.width == 0 and small.text == "<5" and small.suppressed
-    assert hidden.width == 0 and hidden.text == ".." and hidden.suppressed
-    assert shown.width > 0 and not shown.suppressed
+def test_a_shared_chart_draws_the_rounded_figure_never_the_exact_one():
+    exact = [("16", [Cell(3, key=0)]), ("15", [Cell(12, key=2**32 - 1)])]
+    shared = [(label, [Cell(c.value, c.key, protected=True) for c in cells])
+              for label, cells in exact]
+    small, big = bar_chart("c", "Ålder", shared, ["november"]).bars
+    assert (small.text, big.text) == ("5", "10")  # 3 up (key 0), 12 down (the top key)
+    assert small.width == big.width / 2  # the bars' lengths are the published figures'
+    assert [b.text for b in bar_chart("c", "Ålder", exact, ["november"]).bars] == ["3", "12"]
 
 
 def test_a_lone_one_among_thousands_still_shows_a_bar():

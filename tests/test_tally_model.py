@@ -131,7 +131,8 @@ def test_the_database_refuses_a_value_outside_the_catalogue(db, people):
                             _uuid())
     db.commit()
     row = {"tally_id": tally.id, "activity_id": tally.activity_id, "unit_id": tally.unit_id,
-           "field_set_id": tally.field_set_id, "occurred_at": tally.occurred_at}
+           "field_set_id": tally.field_set_id, "occurred_at": tally.occurred_at,
+           "record_key": tally.record_key}
     for field_key, choice in (("route_in", "Anna Andersson, 19 år"), ("name", None)):
         with pytest.raises(IntegrityError):
             db.add(TallyValue(field_key=field_key, choice=choice, count=1, **row))

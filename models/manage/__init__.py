@@ -1,4 +1,4 @@
-"""The manager's room: periods and aggregation, reports with small-cell suppression,
+"""The manager's room: periods and aggregation, reports protected by the cell-key method,
 charts, the day feed and the journal follow-ups.
 """
 

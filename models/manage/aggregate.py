@@ -15,7 +15,9 @@ Public functions
   (``previous()``, ``following()``, ``buckets()``, ``utc_bounds()``).
 - ``scope_for(session, manager, unit_ids, activity_id)`` → Scope (own units only).
 - ``tally_total``, ``activity_counts``, ``unit_counts``, ``field_counts``,
-  ``bucket_totals``, ``series_counts``, ``cross_counts``: the GROUP BY queries.
+  ``bucket_totals``, ``series_counts``, ``cross_counts``: the GROUP BY queries; with
+  ``cell_keys=True`` each count comes with its cell key, SUM(record_key) of the same rows
+  (the cell-key method of models/manage/protection.py).
 - ``lag_by_unit(session, source, unit_ids, period, activity_ids=None)``: median and
   90th percentile of the time from event to note (seed 004: "as close to the event as
   possible"), computed with window functions in SQL.
@@ -30,7 +32,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Index, and_, case, func, or_
+from sqlalchemy import BigInteger, Float, Index, and_, case, cast, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col, select
@@ -42,6 +44,7 @@ from models.core import parse
 from models.core.clock import LOCAL_TZ, local_midnight
 from models.core.errors import DomainError, ValidationErrors
 from models.journal.tables import COMPOSER_CATEGORIES, Client, JournalEntry
+from models.manage.protection import KEY_SPACE
 from models.tally import Tally, TallyValue
 
 # --- periods ---------------------------------------------------------------------------
@@ -256,13 +259,13 @@ def scope_for(session: Session, manager: User, unit_ids, activity_id=None) -> Sc
 # --- aggregation ----------------------------------------------------------------------
 
 # The breakdowns read tally_value by (activity, field, time) and need its unit, voided
-# flag, option and count too. With all of them in one index the monthly breakdown never
+# flag, option, count and record key too. With all of them in one index the monthly breakdown never
 # touches the table (bench/stats.py, 1M tallies on SQLite: about 210 ms → 65 ms). It
 # belongs to the tally table but serves statistics, so it is declared here and created by
-# migration 0005.
+# migration 0005 (the record key added by 0016_stats18).
 Index("ix_tally_value_stats", TallyValue.activity_id, TallyValue.field_key,
       TallyValue.occurred_at, TallyValue.unit_id, TallyValue.voided, TallyValue.choice,
-      TallyValue.count)
+      TallyValue.count, TallyValue.record_key)
 
 
 def _tally_filter(scope: Scope, period: Period):
@@ -285,31 +288,43 @@ def _value_filter(scope: Scope, period: Period, keys=None):
     return and_(*conditions)
 
 
-def tally_total(session: Session, scope: Scope, period: Period) -> int:
+def _cell(n, key_sum, cell_keys: bool):
+    """A cell's count, or (count, cell key) — the key is the sum of the record keys of
+    its tallies, reduced to 0 ≤ key < 2³² (models/manage/protection.py)."""
+    n = int(n or 0)
+    return (n, int(key_sum or 0) % KEY_SPACE) if cell_keys else n
+
+
+def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bool = False):
     """Live tallies (undone and corrected ones excluded) in the period."""
-    stmt = select(func.count()).select_from(Tally).where(_tally_filter(scope, period))
-    return int(session.exec(stmt).one())
+    stmt = (select(func.count(), func.sum(Tally.record_key)).select_from(Tally)
+            .where(_tally_filter(scope, period)))
+    n, key_sum = session.exec(stmt).one()
+    return _cell(n, key_sum, cell_keys)
 
 
-def activity_counts(session: Session, scope: Scope, period: Period) -> dict[int, int]:
-    stmt = (select(Tally.activity_id, func.count()).where(_tally_filter(scope, period))
-            .group_by(Tally.activity_id))
-    return {a: int(n) for a, n in session.exec(stmt)}
+def activity_counts(session: Session, scope: Scope, period: Period, *,
+                    cell_keys: bool = False) -> dict:
+    stmt = (select(Tally.activity_id, func.count(), func.sum(Tally.record_key))
+            .where(_tally_filter(scope, period)).group_by(Tally.activity_id))
+    return {a: _cell(n, k, cell_keys) for a, n, k in session.exec(stmt)}
 
 
-def unit_counts(session: Session, scope: Scope, period: Period) -> dict[int, int]:
-    stmt = (select(Tally.unit_id, func.count()).where(_tally_filter(scope, period))
-            .group_by(Tally.unit_id))
-    return {u: int(n) for u, n in session.exec(stmt)}
+def unit_counts(session: Session, scope: Scope, period: Period, *,
+                cell_keys: bool = False) -> dict:
+    stmt = (select(Tally.unit_id, func.count(), func.sum(Tally.record_key))
+            .where(_tally_filter(scope, period)).group_by(Tally.unit_id))
+    return {u: _cell(n, k, cell_keys) for u, n, k in session.exec(stmt)}
 
 
-def field_counts(session: Session, scope: Scope, period: Period,
-                 keys) -> dict[tuple[str, str | None], int]:
+def field_counts(session: Session, scope: Scope, period: Period, keys, *,
+                 cell_keys: bool = False) -> dict:
     """{(field key, option code): sum of counts}; count fields have code None."""
-    stmt = (select(TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count))
+    stmt = (select(TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
+                   func.sum(TallyValue.record_key))
             .where(_value_filter(scope, period, keys))
             .group_by(TallyValue.field_key, TallyValue.choice))
-    return {(k, c): int(n or 0) for k, c, n in session.exec(stmt)}
+    return {(f, c): _cell(n, k, cell_keys) for f, c, n, k in session.exec(stmt)}
 
 
 def _bucket_case(column, buckets: list[Bucket]):
@@ -320,36 +335,39 @@ def _bucket_case(column, buckets: list[Bucket]):
                 else_=len(buckets) - 1)
 
 
-def bucket_totals(session: Session, scope: Scope, period: Period) -> dict[int, int]:
+def bucket_totals(session: Session, scope: Scope, period: Period, *,
+                  cell_keys: bool = False) -> dict:
     """{bucket index: live tallies} across the period's buckets."""
     bucket = _bucket_case(Tally.occurred_at, period.buckets()).label("bucket")
-    stmt = select(bucket, func.count()).where(_tally_filter(scope, period)).group_by(bucket)
-    return {int(b): int(n) for b, n in session.exec(stmt)}
+    stmt = (select(bucket, func.count(), func.sum(Tally.record_key))
+            .where(_tally_filter(scope, period)).group_by(bucket))
+    return {int(b): _cell(n, k, cell_keys) for b, n, k in session.exec(stmt)}
 
 
-def series_counts(session: Session, scope: Scope, period: Period,
-                  keys) -> dict[tuple[int, str, str | None], int]:
+def series_counts(session: Session, scope: Scope, period: Period, keys, *,
+                  cell_keys: bool = False) -> dict:
     """{(bucket index, field key, option code): sum of counts} — every field at once."""
     bucket = _bucket_case(TallyValue.occurred_at, period.buckets()).label("bucket")
-    stmt = (select(bucket, TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count))
+    stmt = (select(bucket, TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
+                   func.sum(TallyValue.record_key))
             .where(_value_filter(scope, period, keys))
             .group_by(bucket, TallyValue.field_key, TallyValue.choice))
-    return {(int(b), k, c): int(n or 0) for b, k, c, n in session.exec(stmt)}
+    return {(int(b), f, c): _cell(n, k, cell_keys) for b, f, c, n, k in session.exec(stmt)}
 
 
 def cross_counts(session: Session, scope: Scope, period: Period, key_a: str,
-                 key_b: str) -> dict[tuple[str, str], int]:
+                 key_b: str, *, cell_keys: bool = False) -> dict:
     """{(code of field a, code of field b): tallies with both} for two one-choice fields."""
     a = TallyValue.__table__.alias("a")
     b = TallyValue.__table__.alias("b")
     start, end = period.utc_bounds()
-    stmt = (select(a.c.choice, b.c.choice, func.count())
+    stmt = (select(a.c.choice, b.c.choice, func.count(), func.sum(a.c.record_key))
             .select_from(a.join(b, and_(b.c.tally_id == a.c.tally_id, b.c.field_key == key_b)))
             .where(a.c.activity_id.in_(scope.activity_ids or [-1]), a.c.field_key == key_a,
                    a.c.occurred_at >= start, a.c.occurred_at < end,
                    a.c.unit_id.in_(scope.unit_ids or [-1]), a.c.voided == False)  # noqa: E712
             .group_by(a.c.choice, b.c.choice))
-    return {(x, y): int(n) for x, y, n in session.execute(stmt)}
+    return {(x, y): _cell(n, k, cell_keys) for x, y, n, k in session.execute(stmt)}
 
 
 # --- event-to-note lag ------------------------------------------------------------------
@@ -378,6 +396,7 @@ def _seconds_postgresql(element, compiler, **kw):
 
 
 LATE_SECONDS = 24 * 3600  # issue 7: a note written more than 24 h after the event
+_ID_HASH = 2654435761  # Knuth's multiplicative hash: 2³² divided by the golden ratio
 
 
 @dataclass(frozen=True)
@@ -386,6 +405,8 @@ class Lag:
     median: float | None  # seconds
     p90: float | None
     late: int  # written more than 24 h after the event
+    key: int = 0  # cell keys of `count` and `late` (models/manage/protection.py)
+    late_key: int = 0
 
     @property
     def late_share(self) -> float:
@@ -405,12 +426,16 @@ def _lag_rows(source: str, unit_ids, period: Period, activity_ids=None):
         if activity_ids is not None:
             conditions.append(col(Tally.activity_id).in_(activity_ids or [-1]))
         return select(Tally.unit_id.label("unit_id"),
-                      seconds_between(Tally.occurred_at, Tally.created_at).label("lag")
-                      ).where(*conditions)
+                      seconds_between(Tally.occurred_at, Tally.created_at).label("lag"),
+                      Tally.record_key.label("record_key")).where(*conditions)
     # Entries the writer dates themselves; system entries (plan, consent…) are written
     # at the moment they happen and would only pull the median towards zero.
+    # Journal entries have no record key of their own: a multiplicative hash of the
+    # entry's id (never shown outside the unit's own pages) stands in for one.
     return (select(Client.unit_id.label("unit_id"),
-                   seconds_between(JournalEntry.occurred_at, JournalEntry.written_at).label("lag"))
+                   seconds_between(JournalEntry.occurred_at, JournalEntry.written_at).label("lag"),
+                   ((cast(JournalEntry.id, BigInteger) * literal(_ID_HASH, BigInteger))
+                    % literal(KEY_SPACE, BigInteger)).label("record_key"))
             .join(Client, col(Client.id) == JournalEntry.client_id)
             .where(col(Client.unit_id).in_(unit_ids or [-1]),
                    col(JournalEntry.category).in_(COMPOSER_CATEGORIES),
@@ -425,17 +450,20 @@ def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
     ranked = select(
         lags.c.unit_id, lags.c.lag,
         func.row_number().over(partition_by=lags.c.unit_id, order_by=lags.c.lag).label("rn"),
-        func.count().over(partition_by=lags.c.unit_id).label("n"),
+        func.count().over(partition_by=lags.c.unit_id).label("n"), lags.c.record_key,
     ).subquery()
     rn, n, lag = ranked.c.rn, ranked.c.n, ranked.c.lag
     stmt = (select(ranked.c.unit_id, n,
                    func.avg(case((or_(rn == (n + 1) // 2, rn == (n + 2) // 2), lag))),
                    func.min(case((rn >= (9 * n + 9) // 10, lag))),
-                   func.sum(case((lag > LATE_SECONDS, 1), else_=0)))
+                   func.sum(case((lag > LATE_SECONDS, 1), else_=0)),
+                   func.sum(ranked.c.record_key),
+                   func.sum(case((lag > LATE_SECONDS, ranked.c.record_key), else_=0)))
             .group_by(ranked.c.unit_id, n))
     out = {}
-    for unit_id, count, median, p90, late in session.execute(stmt):
-        out[unit_id] = Lag(int(count), _seconds(median), _seconds(p90), int(late or 0))
+    for unit_id, count, median, p90, late, key, late_key in session.execute(stmt):
+        out[unit_id] = Lag(int(count), _seconds(median), _seconds(p90), int(late or 0),
+                           int(key or 0) % KEY_SPACE, int(late_key or 0) % KEY_SPACE)
     return out
 
 

@@ -3,8 +3,8 @@
 Phone first: horizontal bars, so long Swedish labels get a whole line and the chart is
 as wide as the screen (the SVG scales with its viewBox). Each row is a label and one bar
 per series (this period, the previous one); the number is written at the end of the bar,
-so nothing depends on colour or on reading an axis. A suppressed figure gets no bar at
-all, only its "<5" or "..": a bar's length would give the number away.
+so nothing depends on colour or on reading an axis. A shared chart draws the published
+(rounded) figures only, bars included: a bar's length must not give the exact count away.
 
 Colours come from CSS classes (static/css/manage.css), so dark mode and the strict CSP
 (no inline styles) both hold. The chart is an image to assistive technology
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.manage.suppression import Cell
+from models.manage.protection import Cell
 
 WIDTH = 360
 PAD = 4
@@ -38,7 +38,6 @@ class Bar:
     text: str
     text_x: float
     text_y: float
-    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,7 @@ class Chart:
 
 
 def _scale(rows: list[tuple[str, list[Cell]]]) -> int:
-    shown = [c.shown for _label, cells in rows for c in cells if c.shown is not None]
-    return max(shown + [1])
+    return max([c.shown for _label, cells in rows for c in cells] + [1])
 
 
 def bar_chart(chart_id: str, title: str, rows: list[tuple[str, list[Cell]]],
@@ -80,11 +78,11 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, list[Cell]]],
         y += LABEL_H
         for index, cell in enumerate(cells[: len(series)]):
             height = BAR_H[min(index, len(BAR_H) - 1)]
-            width = 0.0 if cell.shown is None else room * cell.shown / top
+            width = room * cell.shown / top
             if cell.shown:
                 width = max(width, 2.0)  # a 1 among thousands still shows
             chart.bars.append(Bar(PAD, y, round(width, 1), height, index, cell.text,
-                                  round(PAD + width + 4, 1), y + height - 1, cell.suppressed))
+                                  round(PAD + width + 4, 1), y + height - 1))
             y += height + BAR_GAP
         y += ROW_GAP - BAR_GAP
     chart.height = int(y + PAD)
@@ -100,12 +98,12 @@ def series_chart(chart_id: str, title: str, rows: list[tuple[str, list[Cell]]]) 
     for label, cells in rows:
         cell = cells[0]
         chart.labels.append(Label(PAD, y + height - 2, label))
-        width = 0.0 if cell.shown is None else room * cell.shown / top
+        width = room * cell.shown / top
         if cell.shown:
             width = max(width, 2.0)
         x = PAD + SIDE_LABEL_W
         chart.bars.append(Bar(x, y, round(width, 1), height, 0, cell.text,
-                              round(x + width + 4, 1), y + height - 2, cell.suppressed))
+                              round(x + width + 4, 1), y + height - 2))
         y += height + 8
     chart.height = int(y + PAD)
     return chart

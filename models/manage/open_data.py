@@ -4,7 +4,9 @@ Municipal reporting (the municipality's statistics portal, Kolada-style key figu
 regional follow-up) reads tallies by machine. What it gets:
 
 - **shared values only**: the tables are built by `build_report(shared=True)`, the same
-  call the CSV/XLSX exports make, so the API can never publish more than an export;
+  call the CSV/XLSX exports make, so the API can never publish more than an export (every
+  figure protected by the cell-key method, models/manage/protection.py: a multiple of 5,
+  the same for the same tallies in every table);
 - **periods on the grid only**: calendar months, quarters and years (no custom periods or
   ISO weeks, which stay in the unit's exact view);
 - **a stable shape**: `schemas/stats-v1.schema.json` is the contract; v1 only ever gains
@@ -34,6 +36,7 @@ from models.manage.aggregate import (
     activities_of_units,
     period_of,
 )
+from models.manage.protection import BASE
 from models.manage.report import NOT_STATED, build_report
 
 API_VERSION = 1
@@ -181,8 +184,7 @@ def stats_v1(session: Session, token: ApiToken, activity_key: str, period_kind: 
 
 
 def _cell(code: str, label: str, cell) -> dict:
-    return {"code": code, "label": label, "value": cell.shown, "text": cell.text,
-            "flag": None if not cell.suppressed else str(cell.mark)}
+    return {"code": code, "label": label, "value": cell.shown, "text": cell.text}
 
 
 def _document(session: Session, scope: Scope, period) -> dict:
@@ -219,7 +221,7 @@ def _document(session: Session, scope: Scope, period) -> dict:
         "period": {"kind": str(period.kind), "start": period.start.isoformat(),
                    "end": period.end.isoformat()},
         "catalogue_versions": _versions(session, scope, period),
-        "protection": {"shared": True, "small_text": "<5", "hidden_text": ".."},
+        "protection": {"shared": True, "method": "cell-key", "rounding_base": BASE},
         "generated_at": utcnow().replace(microsecond=0).isoformat(),
         "total": {"value": report.total_cell.shown, "text": report.total_cell.text},
         "series": [{"start": b.start.isoformat(), "end": b.end.isoformat(),
@@ -245,17 +247,17 @@ def _versions(session: Session, scope: Scope, period) -> list[int]:
 def csv_rows(document: dict) -> list[list[str]]:
     """The same figures as CSV rows with fixed columns (one row per cell)."""
     head = ["activity", "units", "period_kind", "period_start", "period_end", "dimension",
-            "dimension_label", "code", "label", "value", "text", "flag"]
+            "dimension_label", "code", "label", "value", "text"]
     units = "|".join(u["code"] for u in document["units"])
     base = [document["activity"]["code"], units, document["period"]["kind"],
             document["period"]["start"], document["period"]["end"]]
     out = [head, base + ["total", "Totalt", "total", "Totalt",
-                         _num(document["total"]["value"]), document["total"]["text"], ""]]
+                         _num(document["total"]["value"]), document["total"]["text"]]]
     for table in document["tables"]:
         dim = table["dimension"]
         for cell in table["cells"]:
             out.append(base + [dim["code"], dim["label"], cell["code"], cell["label"],
-                               _num(cell["value"]), cell["text"], cell["flag"] or ""])
+                               _num(cell["value"]), cell["text"]])
     return out
 
 

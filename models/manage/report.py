@@ -1,22 +1,25 @@
 """A statistics report: the tables a manager reads, exact and as shared.
 
 Every table exists twice. `exact` is the unit's own view (managers of the unit only);
-`shared` is what may leave the unit — exports, and the page when it is marked for
-sharing — with small-cell suppression applied (models/suppression.py).
+`shared` is what may leave the unit — exports, the charts, and the page when it is marked
+for sharing — with every figure protected by the cell-key method
+(models/manage/protection.py): each count comes from SQL with its cell key, and is
+published rounded to a multiple of 5 as the perturbation table says.
 
-Tables of one report describe the same tallies, so a figure that appears in several of
-them (the period's total; a field's breakdown, which is also the margin of its cross
-table and of its series) is suppressed once and then *pinned*: every other table
-publishes it the same way and never uses it as cover. A margin is only pinned when it is
-numerically the same figure, so a table can never contradict another.
+A figure that appears in several tables (the period's total; a field's breakdown, which is
+also the margin of its cross table; a unit's tallies) is the same set of tallies, so it has
+the same count and key and is published the same everywhere — no pinning is needed, and
+no two tables (nor two periods or unit sets that share a cell) can disagree about it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date as _format_date
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
@@ -38,7 +41,12 @@ from models.manage.aggregate import (
     tally_total,
     unit_counts,
 )
-from models.manage.suppression import SMALL_MAX, Cell, Mark, Table, one_way, suppress, two_way
+from models.manage.protection import KEY_SPACE, Cell, Table, cell, one_way, two_way
+
+# A lag (median, 90th percentile) is shared only when its published count is at least this:
+# then at least six tallies or notes stand behind it, and the choice depends on nothing
+# but published figures.
+LAG_MIN_PUBLISHED = 10
 
 NOT_STATED = "__none__"
 
@@ -54,15 +62,8 @@ class Grid:
     rows: list[tuple[str, list[Cell]]]
     total: tuple[str, list[Cell]] | None = None
     shared: bool = False
-    withheld: bool = False
     chart: str = ""  # "bars" (rows × periods), "series" (one bar per step), "" (none)
-    tables: tuple = field(default=(), repr=False)  # the Table(s) behind it, for pinning
-
-    @property
-    def any_suppressed(self) -> bool:
-        cells = [c for _label, row in self.rows for c in row]
-        cells += self.total[1] if self.total else []
-        return any(c.suppressed for c in cells)
+    tables: tuple = field(default=(), repr=False)  # the Table(s) behind it
 
 
 @dataclass
@@ -73,13 +74,13 @@ class JournalRow:
     unit: object
     count: Cell
     lag: Lag | None
-    late: Cell | None = None  # written more than 24 h after the event (marked when shared)
+    late: Cell | None = None  # written more than 24 h after the event
 
 
 @dataclass
 class LagRow:
     """Tallies of one unit: how long after the event they were logged. `lag` is None when
-    shared and too few tallies to say (fewer than SMALL_MAX + 1)."""
+    shared and too few tallies to say."""
 
     unit: object
     lag: Lag | None
@@ -100,27 +101,28 @@ class Report:
     cross: tuple[str, str] | None = None
     series_key: str | None = None
     journal: list[JournalRow] = field(default_factory=list)
+    total_key: int = 0
+    previous_key: int = 0
 
     def grid(self, grid_id: str) -> Grid | None:
         return next((g for g in self.grids if g.id == grid_id), None)
 
     @property
     def total_cell(self) -> Cell:
-        return _lone(self.total, self.shared)
+        return cell(self.total, self.total_key, self.shared)
 
     @property
     def previous_total_cell(self) -> Cell:
-        return _lone(self.previous_total, self.shared)
+        return cell(self.previous_total, self.previous_key, self.shared)
 
     @property
     def change(self) -> tuple[int, int | None] | None:
         """The change from the previous period and its percentage (None: no previous
-        tallies). None when shared and either total is a small cell: the difference
-        would give it away."""
-        if self.shared and min(self.total, self.previous_total) <= SMALL_MAX:
-            return None
-        diff = self.total - self.previous_total
-        return diff, round(100 * diff / self.previous_total) if self.previous_total else None
+        tallies), from the figures as shown: when shared, the published ones, so the
+        difference tells nothing the two totals do not."""
+        now, before = self.total_cell.shown, self.previous_total_cell.shown
+        diff = now - before
+        return diff, round(100 * diff / before) if before else None
 
     @property
     def cross_choices(self) -> list[FieldInfo]:
@@ -132,16 +134,26 @@ class Report:
 
 
 def _lag_shown(lag: Lag, shared: bool) -> Lag | None:
-    """A lag says nothing about fewer than SMALL_MAX + 1 items when shared: not shown."""
-    return None if shared and lag.count <= SMALL_MAX else lag
-
-
-def _lone(value: int, shared: bool) -> Cell:
-    """A figure on its own (no table to work it out from): only 1–4 is hidden."""
-    return Cell(value, Mark.small if shared and 1 <= value <= SMALL_MAX else Mark.shown)
+    """A median of a handful of times says too much about each: when shared, a lag is
+    shown only if its published count is at least LAG_MIN_PUBLISHED."""
+    if shared and cell(lag.count, lag.key, True).shown < LAG_MIN_PUBLISHED:
+        return None
+    return lag
 
 
 # --- labels ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def format_date(day: date, pattern: str, locale: str) -> str:
+    """Babel's format_date with the locale parsed once, not once per label (a year's
+    series has a label per step: parsing was a tenth of the report's time)."""
+    return _format_date(day, pattern, locale=_locale(locale))
+
 
 
 def bucket_label(bucket: Bucket, locale: str) -> str:
@@ -177,10 +189,12 @@ def _short(day: date, locale: str) -> str:
 def build_report(session: Session, scope: Scope, period: Period, *, shared: bool,
                  locale: str = "sv", cross: tuple[str, str] | None = None,
                  series_key: str | None = None) -> Report:
-    """Every table for the scope and period; `shared` applies suppression to all of them."""
+    """Every table for the scope and period; `shared` protects all of them."""
     previous = period.previous()
-    report = Report(scope, period, previous, tally_total(session, scope, period),
-                    tally_total(session, scope, previous), shared)
+    total, total_key = tally_total(session, scope, period, cell_keys=True)
+    before, before_key = tally_total(session, scope, previous, cell_keys=True)
+    report = Report(scope, period, previous, total, before, shared, total_key=total_key,
+                    previous_key=before_key)
     heads = [period_label(period, locale), period_label(previous, locale)]
     units = [u.id for u in scope.units]
     tallies = lag_by_unit(session, LagSource.tally, units, period, scope.activity_ids)
@@ -189,103 +203,106 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
         lag = tallies.get(unit.id)
         if lag is not None:
             shown = _lag_shown(lag, shared)
-            report.tally_lag.append(LagRow(unit, shown, shown and _lone(lag.late, shared)))
+            report.tally_lag.append(LagRow(unit, shown,
+                                           shown and cell(lag.late, lag.late_key, shared)))
         lag = journal.get(unit.id)
         if lag is not None:
             shown = _lag_shown(lag, shared)
-            report.journal.append(JournalRow(unit, _lone(lag.count, shared), shown,
-                                             shown and _lone(lag.late, shared)))
-    pin_now = {("total",): report.total_cell.mark}
-    pin_before = {("total",): report.previous_total_cell.mark}
+            report.journal.append(JournalRow(unit, cell(lag.count, lag.key, shared), shown,
+                                             shown and cell(lag.late, lag.late_key, shared)))
     if len(scope.units) > 1:
         labels = [u.name for u in scope.units]
-        now, before = unit_counts(session, scope, period), unit_counts(session, scope, previous)
+        now = unit_counts(session, scope, period, cell_keys=True)
+        before = unit_counts(session, scope, previous, cell_keys=True)
         report.grids.append(_pair("units", str(_l("Per unit")), str(_l("Unit")), heads, labels,
-                                  [now.get(u, 0) for u in units],
-                                  [before.get(u, 0) for u in units], shared,
-                                  pin_now, pin_before))
+                                  [now.get(u, (0, 0)) for u in units],
+                                  [before.get(u, (0, 0)) for u in units], shared))
     if scope.activity is None:
         labels = [a.name for a in scope.activities]
-        now = activity_counts(session, scope, period)
-        before = activity_counts(session, scope, previous)
+        now = activity_counts(session, scope, period, cell_keys=True)
+        before = activity_counts(session, scope, previous, cell_keys=True)
         report.grids.append(_pair("activities", str(_l("Per activity")), str(_l("Activity")),
-                                  heads, labels, [now.get(a.id, 0) for a in scope.activities],
-                                  [before.get(a.id, 0) for a in scope.activities], shared,
-                                  pin_now, pin_before))
+                                  heads, labels,
+                                  [now.get(a.id, (0, 0)) for a in scope.activities],
+                                  [before.get(a.id, (0, 0)) for a in scope.activities], shared))
     else:
         report.fields = fields_of(session, scope.activity_ids)
-        _field_grids(session, report, heads, locale, pin_now, pin_before)
-    _series_grid(session, report, locale, pin_now)
+        _field_grids(session, report, heads, locale)
+    _series_grid(session, report, locale)
     if scope.activity is not None:
         _cross_grid(session, report, cross, locale)
         _field_series_grid(session, report, series_key, locale)
     return report
 
 
-def _pair(grid_id, title, row_head, heads, labels, now, before, shared, pin_now,
-          pin_before, pin_totals=True, total_label=None) -> Grid:
-    """One-way tables of this period and the previous one, side by side. They count
-    different tallies, so each is protected on its own."""
-    table_now, table_before = one_way(labels, now), one_way(labels, before)
-    if shared:
-        table_now = suppress(table_now, pin_now if pin_totals else None)
-        table_before = suppress(table_before, pin_before if pin_totals else None)
+def _pair(grid_id, title, row_head, heads, labels, now, before, shared,
+          total_label=None) -> Grid:
+    """One-way tables of this period and the previous one, side by side; `now` and
+    `before` are (count, cell key) pairs."""
+    table_now, table_before = one_way(labels, now, shared), one_way(labels, before, shared)
     rows = [(label, [table_now.cells[i][0], table_before.cells[i][0]])
             for i, label in enumerate(labels)]
     grid = Grid(grid_id, title, row_head, heads, rows,
                 (total_label or str(_l("Total")), [table_now.total, table_before.total]),
-                shared, table_now.withheld or table_before.withheld, chart="bars")
+                shared, chart="bars")
     grid.tables = (table_now, table_before)
     return grid
 
 
-def _field_grids(session, report: Report, heads, locale, pin_now, pin_before) -> None:
+def _not_stated(total: tuple[int, int], stated: list[tuple[int, int]]) -> tuple[int, int]:
+    """The tallies without a value for a one-choice field: the period's tallies minus the
+    stated ones — their count and, the keys being a sum, their cell key too."""
+    return (total[0] - sum(n for n, _k in stated),
+            (total[1] - sum(k for _n, k in stated)) % KEY_SPACE)
+
+
+def _field_grids(session, report: Report, heads, locale) -> None:
     scope, keys = report.scope, [f.key for f in report.fields]
-    now = field_counts(session, scope, report.period, keys)
-    before = field_counts(session, scope, report.previous, keys)
+    now = field_counts(session, scope, report.period, keys, cell_keys=True)
+    before = field_counts(session, scope, report.previous, keys, cell_keys=True)
     counts_rows = []
     for info in report.fields:
         if info.kind == Kind.count:
             counts_rows.append((info.text(locale), [
-                _lone(now.get((info.key, None), 0), report.shared),
-                _lone(before.get((info.key, None), 0), report.shared)]))
+                cell(*now.get((info.key, None), (0, 0)), report.shared),
+                cell(*before.get((info.key, None), (0, 0)), report.shared)]))
             continue
         codes = [c for c, _sv, _en in info.options]
         labels = [info.option_text(c, locale) for c in codes]
-        values_now = [now.get((info.key, c), 0) for c in codes]
-        values_before = [before.get((info.key, c), 0) for c in codes]
-        total_label, pin = None, info.single_choice
-        if info.single_choice and (sum(values_now) < report.total
-                                   or sum(values_before) < report.previous_total):
+        values_now = [now.get((info.key, c), (0, 0)) for c in codes]
+        values_before = [before.get((info.key, c), (0, 0)) for c in codes]
+        total_label = None
+        if info.single_choice and (sum(n for n, _k in values_now) < report.total
+                                   or sum(n for n, _k in values_before) < report.previous_total):
             # An optional field: the tallies without a value are a row of their own, so
-            # the table adds up to the period's total like every other one.
+            # the table's total is the period's total (the same cell, the same figure).
             labels.append(str(_l("Not stated")))
-            values_now.append(report.total - sum(values_now))
-            values_before.append(report.previous_total - sum(values_before))
+            stated_now, stated_before = list(values_now), list(values_before)
+            values_now.append(_not_stated((report.total, report.total_key), stated_now))
+            values_before.append(_not_stated((report.previous_total, report.previous_key),
+                                             stated_before))
         if info.kind == Kind.multi:
             total_label = str(_l("Mentions"))
         elif info.kind == Kind.split:
             total_label = str(_l("Sum"))
         report.grids.append(_pair(f"field-{info.key}", info.text(locale), info.text(locale),
                                   heads, labels, values_now, values_before, report.shared,
-                                  pin_now, pin_before, pin_totals=pin,
                                   total_label=total_label))
     if counts_rows:
         report.grids.append(Grid("counts", str(_l("Counts")), str(_l("Count")), heads,
                                  counts_rows, None, report.shared))
 
 
-def _series_grid(session, report: Report, locale, pin_now) -> None:
+def _series_grid(session, report: Report, locale) -> None:
     buckets = report.period.buckets()
-    totals = bucket_totals(session, report.scope, report.period)
+    totals = bucket_totals(session, report.scope, report.period, cell_keys=True)
     labels = [bucket_label(b, locale) for b in buckets]
-    table = one_way(labels, [totals.get(i, 0) for i in range(len(buckets))])
-    if report.shared:
-        table = suppress(table, pin_now)
+    table = one_way(labels, [totals.get(i, (0, 0)) for i in range(len(buckets))],
+                    report.shared)
     heads = [str(_l("Tallies"))]
     grid = Grid("series", _series_title(report.period), str(_l("Period")), heads,
                 [(label, [table.cells[i][0]]) for i, label in enumerate(labels)],
-                (str(_l("Total")), [table.total]), report.shared, table.withheld, "series")
+                (str(_l("Total")), [table.total]), report.shared, "series")
     grid.tables = (table,)
     report.grids.append(grid)
 
@@ -299,11 +316,6 @@ def _series_title(period: Period) -> str:
     return str(_l("Per month"))
 
 
-def _field_table(report: Report, key: str) -> Table | None:
-    grid = report.grid(f"field-{key}")
-    return grid.tables[0] if grid is not None else None
-
-
 def _cross_grid(session, report: Report, cross, locale) -> None:
     choices = {f.key: f for f in report.cross_choices}
     if cross is None or cross[0] not in choices or cross[1] not in choices or (
@@ -313,16 +325,12 @@ def _cross_grid(session, report: Report, cross, locale) -> None:
         return
     report.cross = cross
     a, b = choices[cross[0]], choices[cross[1]]
-    counts = cross_counts(session, report.scope, report.period, a.key, b.key)
+    counts = cross_counts(session, report.scope, report.period, a.key, b.key, cell_keys=True)
     rows = [c for c, _sv, _en in a.options]
     cols = [c for c, _sv, _en in b.options]
     table = two_way([a.option_text(c, locale) for c in rows],
                     [b.option_text(c, locale) for c in cols],
-                    [[counts.get((r, c), 0) for c in cols] for r in rows])
-    if report.shared:
-        pins = _margin_pins(table, _field_table(report, a.key), _field_table(report, b.key),
-                            report.total_cell)
-        table = _suppress_pinned(table, pins)
+                    [[counts.get((r, c), (0, 0)) for c in cols] for r in rows], report.shared)
     report.grids.append(_two_way_grid(
         "cross", str(_l("%(a)s by %(b)s", a=a.text(locale), b=b.text(locale))),
         a.text(locale), table, report.shared))
@@ -344,56 +352,21 @@ def _field_series_grid(session, report: Report, key: str | None, locale) -> None
         return
     report.series_key = key
     buckets = report.period.buckets()
-    counts = series_counts(session, report.scope, report.period, [key])
+    counts = series_counts(session, report.scope, report.period, [key], cell_keys=True)
     codes = [c for c, _sv, _en in info.options]
     table = two_way([bucket_label(b, locale) for b in buckets],
                     [info.option_text(c, locale) for c in codes],
-                    [[counts.get((i, key, c), 0) for c in codes] for i in range(len(buckets))])
-    if report.shared:
-        series = report.grid("series").tables[0]
-        pins = _margin_pins(table, series, _field_table(report, key), report.total_cell)
-        table = _suppress_pinned(table, pins)
+                    [[counts.get((i, key, c), (0, 0)) for c in codes]
+                     for i in range(len(buckets))], report.shared)
     report.grids.append(_two_way_grid(
         "field-series", f"{info.text(locale)} · {_series_title(report.period).lower()}",
         str(_l("Period")), table, report.shared))
-
-
-def _margin_pins(table: Table, rows_from: Table | None, cols_from: Table | None,
-                 total: Cell) -> dict | None:
-    """Pin the margins that other tables of the report already publish; None when one
-    of those tables was withheld (then this one is withheld too)."""
-    pins: dict = {}
-    for source, kind, margin in ((rows_from, "row", table.row_totals),
-                                 (cols_from, "col", table.col_totals)):
-        if source is None:
-            continue
-        if source.withheld:
-            return None
-        published = [c[0] for c in source.cells]
-        for i, cell in enumerate(margin):
-            if i < len(published) and published[i].value == cell.value:
-                pins[(kind, i)] = published[i].mark
-    if table.total.value == total.value:
-        pins[("total",)] = total.mark
-    return pins
-
-
-def _suppress_pinned(table: Table, pins: dict | None) -> Table:
-    if pins is None:
-        hidden = suppress(table)
-        return Table(hidden.rows, hidden.cols,
-                     tuple(tuple(Cell(c.value, Mark.hidden) for c in r) for r in hidden.cells),
-                     tuple(Cell(c.value, Mark.hidden) for c in hidden.row_totals),
-                     tuple(Cell(c.value, Mark.hidden) for c in hidden.col_totals),
-                     Cell(hidden.total.value, Mark.hidden), withheld=True,
-                     suppressed_applied=True)
-    return suppress(table, pins)
 
 
 def _two_way_grid(grid_id: str, title: str, row_head: str, table: Table, shared: bool) -> Grid:
     rows = [(label, [*table.cells[i], table.row_totals[i]])
             for i, label in enumerate(table.rows)]
     grid = Grid(grid_id, title, row_head, [*table.cols, str(_l("Total"))], rows,
-                (str(_l("Total")), [*table.col_totals, table.total]), shared, table.withheld)
+                (str(_l("Total")), [*table.col_totals, table.total]), shared)
     grid.tables = (table,)
     return grid

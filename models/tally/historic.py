@@ -53,7 +53,7 @@ from models.core.clock import LOCAL_TZ
 from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import parse_int
-from models.tally.record import NOON, Tally, TallyValue, validate
+from models.tally.record import NOON, Tally, TallyValue, new_record_key, validate
 
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 rows of a wide sheet fit with room to spare
 MAX_ROWS = 200_000
@@ -504,7 +504,7 @@ def import_file(session: Session, user: User, activity: Activity, unit_id: int, 
             tallies.append({
                 "client_uuid": client_uuid, "activity_id": activity.id, "unit_id": unit_id,
                 "user_id": user.id, "field_set_id": ref.id, "occurred_at": row.occurred_at,
-                "created_at": now, "import_id": batch.id,
+                "created_at": now, "import_id": batch.id, "record_key": new_record_key(),
             })
             keyed.append(row)
     table = Tally.__table__
@@ -513,11 +513,11 @@ def import_file(session: Session, user: User, activity: Activity, unit_id: int, 
     for start in range(0, len(tallies), 5_000):
         ids.extend(session.execute(stmt, tallies[start:start + 5_000]).scalars())
     values = []
-    for tally_id, row in zip(ids, keyed, strict=True):
+    for tally_id, tally, row in zip(ids, tallies, keyed, strict=True):
         values.extend({
             "tally_id": tally_id, "activity_id": activity.id, "unit_id": unit_id,
             "field_set_id": ref.id, "field_key": key, "choice": choice, "count": count,
-            "occurred_at": row.occurred_at, "voided": False,
+            "occurred_at": row.occurred_at, "voided": False, "record_key": tally["record_key"],
         } for key, choice, count in row.rows)
     for start in range(0, len(values), 10_000):
         session.execute(insert(TallyValue.__table__), values[start:start + 10_000])

@@ -41,6 +41,7 @@ Public functions
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
@@ -73,6 +74,13 @@ BACKDATE_DAYS = 14
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
 
 
+def new_record_key() -> int:
+    """A tally's secret random record key, a signed 32-bit integer. Statistics add the keys
+    of a cell's tallies to decide how its shared figure is rounded (issue 18, the cell-key
+    method in models/manage/protection.py); it is never shown."""
+    return secrets.randbits(32) - 2**31
+
+
 class VoidReason:
     undo = "undo"
     correction = "correction"
@@ -102,6 +110,9 @@ class Tally(SQLModel, table=True):
     corrects_id: int | None = Field(default=None, foreign_key="tally.id", unique=True)
     # a tally from a historic spreadsheet (models/tally/historic.py); NULL when logged here
     import_id: int | None = Field(default=None, foreign_key="tally_import.id")
+    # never shown; copied onto the value rows (a Core insert that omits it gets one too)
+    record_key: int = Field(default_factory=new_record_key,
+                            sa_column_kwargs={"default": new_record_key})
 
     @property
     def voided(self) -> bool:
@@ -138,6 +149,7 @@ class TallyValue(SQLModel, table=True):
     count: int = 1
     occurred_at: datetime
     voided: bool = False
+    record_key: int  # the tally's record key (statistics only, never shown)
 
 
 # --- validation --------------------------------------------------------------------------
@@ -350,6 +362,7 @@ def record_tally(
         "client_uuid": client_uuid, "activity_id": activity.id, "unit_id": unit_id,
         "user_id": user.id, "field_set_id": field_set.id, "occurred_at": occurred_at,
         "created_at": now, "corrects_id": corrects.id if corrects is not None else None,
+        "record_key": new_record_key(),
     }
     # Everything is prepared before the first INSERT: from there to the commit SQLite holds
     # its write lock, and every other writer waits.
@@ -357,7 +370,7 @@ def record_tally(
     value_rows = [{
         "activity_id": activity.id, "unit_id": unit_id, "field_set_id": field_set.id,
         "field_key": key, "choice": choice, "count": count, "occurred_at": occurred_at,
-        "voided": False,
+        "voided": False, "record_key": row["record_key"],
     } for key, choice, count in rows]
     tally_id = _insert_once(session, row)
     if tally_id is None:  # stored before: a retry, or a twin submission a moment ago

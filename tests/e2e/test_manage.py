@@ -1,4 +1,4 @@
-"""The manager on a phone: the live day feed, statistics with a chart and "<5", the CSV
+"""The manager on a phone: the live day feed, statistics with a chart and rounded figures, the CSV
 and XLSX downloads opened and read, and the follow-up list (issue 7, "Done means")."""
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def test_manager_follows_the_day_live_then_statistics_exports_and_follow_ups(
     page.wait_for_url("**view=shared*")
     age = page.locator("#grid-field-age_individual")
     assert age.locator("svg.chart-svg[role=img]").is_visible()
-    assert age.locator("td.suppressed", has_text="<5").first.is_visible()
+    figures = age.locator("table.stats-table td").all_inner_texts()
+    assert figures and all(int(f) % 5 == 0 for f in figures)  # rounded: no 1–4 leaves
+    assert "avrundas slumpvis" in page.locator(".view-note").inner_text()
     age.scroll_into_view_if_needed()
     shot(page, "manage-stats")
     assert axe_violations(page) == []
@@ -110,7 +112,9 @@ def test_manager_follows_the_day_live_then_statistics_exports_and_follow_ups(
     data = raw.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0][0] == "Ålder" and any("<5" in row for row in rows)
+    assert rows[0][0] == "Ålder"
+    table = [r for r in rows[1:] if len(r) == 3]
+    assert table and all(int(v) % 5 == 0 for r in table for v in r[1:])
     assert "Fia" not in data.decode("utf-8-sig")
 
     with page.expect_download() as download:
@@ -120,7 +124,8 @@ def test_manager_follows_the_day_live_then_statistics_exports_and_follow_ups(
     download.value.save_as(book_path)
     sheet = load_workbook(book_path).active
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
-    assert "<5" in cells and "Ålder" in cells
+    numbers = [c for c in cells if isinstance(c, int)]
+    assert "Ålder" in cells and numbers and all(n % 5 == 0 for n in numbers)
 
     page.goto("/")
     page.get_by_role("link", name=re.compile("^Uppföljningar")).click()

@@ -1,8 +1,9 @@
 """Export writers for statistics tables: CSV (UTF-8 with BOM, `,` or `;`) and XLSX.
 
-They are handed `shared` grids only (views/manage_stats.export builds the report with
-suppression on), and they write each figure's published text, never its value, so a
-"<5" stays "<5" in the file. Numbers that are shown go to XLSX as numbers.
+They are handed `shared` grids only (views/manage/stats.export builds the report with
+protection on), and they write each figure's published text, never its value: the
+rounded figure of the cell-key method (models/manage/protection.py). Figures go to XLSX
+as numbers.
 
 Labels come from managers and admins, so every text cell is made safe to open in a
 spreadsheet (`safe_text`, OWASP's CSV-injection advice): control characters are stripped
@@ -24,8 +25,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from models.catalogue import CONTROL_CHARACTERS
+from models.manage.protection import BASE
 from models.manage.report import Grid, Report
-from models.manage.suppression import HIDDEN_TEXT, SMALL_TEXT
 
 BOM = "\ufeff"  # lets Excel open å, ä and ö as UTF-8
 SEPARATORS = {"csv": ",", "csv-semicolon": ";"}  # Swedish Excel expects ";"
@@ -56,19 +57,19 @@ def _rows(grid: Grid) -> list[list[str]]:
 
 
 def legend(grid: Grid) -> list[str]:
-    """What the marks mean, when the table has any."""
-    lines = []
-    if grid.withheld:
-        lines.append(_("Too few to share this table: every figure is hidden."))
-    texts = {c.text for _label, cells in grid.rows for c in cells}
-    texts |= {c.text for c in grid.total[1]} if grid.total else set()
-    if SMALL_TEXT in texts:
-        lines.append(_("%(mark)s: 1–4, hidden so that no one can be recognised.",
-                       mark=SMALL_TEXT))
-    if HIDDEN_TEXT in texts and not grid.withheld:
-        lines.append(_("%(mark)s: 5 or more, hidden so that a small number cannot be worked "
-                       "out from the totals.", mark=HIDDEN_TEXT))
-    return lines
+    """What the figures of a shared table mean."""
+    if not grid.shared:
+        return []
+    return [rounding_note(), additivity_note()]
+
+
+def rounding_note() -> str:
+    return _("Figures are rounded at random to a multiple of %(base)d, the same way in every "
+             "table, so that no one can be recognised: 0 means none or a few.", base=BASE)
+
+
+def additivity_note() -> str:
+    return _("Totals are rounded on their own, so rows need not add up to them exactly.")
 
 
 def csv_bytes(grid: Grid, separator: str = ",") -> bytes:
@@ -171,8 +172,7 @@ def heading(report: Report, period_text: str) -> list[str]:
         _("Activity: %(name)s", name=scope.activity.name if scope.activity
           else _("all activities")),
         _("Period: %(period)s", period=period_text),
-        _("Figures of 1–4 are hidden (%(mark)s) before they leave the unit.",
-          mark=SMALL_TEXT),
+        rounding_note(),
         _("Exported %(when)s", when=datetime.now().strftime("%Y-%m-%d %H:%M")),
     ]
     return lines

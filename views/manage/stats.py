@@ -2,7 +2,8 @@
 
 By default the page shows the exact figures of the manager's own units (she may see
 them: the page never leaves the unit). "For sharing" (`view=shared`) is the version that
-may leave the unit, small cells suppressed; exports are always that version.
+may leave the unit, every figure protected by the cell-key method
+(models/manage/protection.py); exports and the charts of that view are always that version.
 """
 
 from __future__ import annotations
@@ -72,8 +73,6 @@ def _report(args: dict, shared: bool):
 def _charts(report) -> dict:
     charts = {}
     for grid in report.grids:
-        if grid.withheld:
-            continue
         if grid.chart == "bars":
             charts[grid.id] = bar_chart(f"chart-{grid.id}", grid.title, grid.rows,
                                         grid.col_heads)
