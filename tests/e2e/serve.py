@@ -1,5 +1,6 @@
 """The live server as a child process, for tests that kill it with SIGKILL
-(tests/e2e/conftest.py's LiveServer with process=True): `python -m tests.e2e.serve PORT CONFIG_JSON`."""
+(tests/e2e/conftest.py's LiveServer with process=True):
+`python -m tests.e2e.serve PORT CONFIG_JSON`."""
 
 from __future__ import annotations
 

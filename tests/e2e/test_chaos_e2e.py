@@ -24,7 +24,7 @@ from tests.e2e.conftest import login, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, rows
 
 SEED = 16
-TALLIES = int(os.environ.get("NARA_CHAOS_TALLIES", "1000"))
+TALLIES = int(os.environ.get("NARA_CHAOS_TALLIES", "500"))
 NOTES = int(os.environ.get("NARA_CHAOS_NOTES", "50"))
 
 # Kim's three activities that keep tallies; new combinations are chosen in the sheet.
@@ -45,25 +45,30 @@ WATCH_JS = """() => {
     if (event.target.matches?.("form[data-outbox]")) window.__chaos.submits += 1;
   }, true);
 }"""
+# What waits in a queue of offline-queue.js: [database, store] → its items.
+QUEUE_JS = """([name, store]) => new Promise((resolve) => {
+  const open = indexedDB.open(name);
+  open.onupgradeneeded = () => open.transaction.abort();  // never make the app's database
+  open.onsuccess = () => {
+    try {
+      const read = open.result.transaction(store).objectStore(store).getAll();
+      read.onsuccess = () => { open.result.close(); resolve(read.result); };
+      read.onerror = () => resolve([]);
+    } catch { open.result.close(); resolve([]); }  // not made yet: nothing waits
+  };
+  open.onerror = () => resolve([]);
+})"""
 # After a tap: wait until the submit was seen, then what waits in the outbox (uuid, created).
 AFTER_TAP_JS = """async (expected) => {
   const started = Date.now();
   while ((window.__chaos?.submits || 0) < expected && Date.now() - started < 5000) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const items = await new Promise((resolve) => {
-    const open = indexedDB.open("nara-outbox");
-    open.onsuccess = () => {
-      const read = open.result.transaction("items").objectStore("items").getAll();
-      read.onsuccess = () => { open.result.close(); resolve(read.result); };
-      read.onerror = () => resolve([]);
-    };
-    open.onerror = () => resolve([]);
-  });
+  const items = await (QUEUE)(["nara-outbox", "items"]);
   return { submits: window.__chaos?.submits || 0,
            waiting: items.filter((i) => i.status === "pending").map((i) => [i.uuid, i.created]),
            rejected: items.filter((i) => i.status !== "pending").length };
-}"""
+}""".replace("(QUEUE)", f"({QUEUE_JS})")
 
 
 class Chaos:
@@ -109,7 +114,8 @@ class Chaos:
             self.offline, self.until = True, self.rng.randint(5, 40) // self.length + 1
             self.events["offline"] += 1
         elif roll < 0.03:
-            self.drop, self.until = self.rng.randint(1, 6), self.rng.randint(3, 10) // self.length + 1
+            self.drop = self.rng.randint(1, 6)
+            self.until = self.rng.randint(3, 10) // self.length + 1
         elif roll < 0.036:
             self.server.kill()
             self.down, self.until = True, self.rng.randint(3, 25) // self.length + 1
@@ -119,7 +125,7 @@ class Chaos:
         """Everything back to normal: online, answers delivered, the server up."""
         self.until = self.drop = 0
         if self.down:
-            self.server.start()
+            self.server.start(wait=False)  # taps go on while it boots
             self.down = False
         if self.offline:
             self.context.set_offline(False)
@@ -194,12 +200,13 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     while submitted < TALLIES:
         key = rng.choice(keys)
         open_thread(page, live_app, key)  # online, offline, server down: the page or its shell
-        here = 0
+        here, again = 0, key in visited and same_again.count() > 0
         for _ in range(min(rng.randint(20, 120), TALLIES - submitted)):
             chaos.tick((submitted + here) / TALLIES)
-            if key not in visited or rng.random() < 0.03 or same_again.count() == 0:
+            if not again or rng.random() < 0.03:
                 new_combination(page, rng, key)
                 visited.add(key)
+                again = True
             else:
                 same_again.tap()
             here += 1
@@ -242,6 +249,13 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     assert chaos.events["killed"] and chaos.events["offline"] and chaos.events["dropped"]
 
 
+DRAFTS_JS = """async () => {
+  const tag = document.getElementById("outbox-badge")?.dataset.drafts;
+  const items = tag ? await (QUEUE)([`nara-drafts-${tag}`, "drafts"]) : [];
+  return items.map((i) => [i.uuid, i.created]);
+}""".replace("(QUEUE)", f"({QUEUE_JS})")
+
+
 def journal_entries(app, prefix: str) -> list[str]:
     with new_session(app.extensions["nara_engine"]) as session:
         return list(session.exec(select(JournalEntry.text).where(
@@ -263,6 +277,7 @@ def test_chaos_journal_notes_arrive_exactly_once(page, context, live_app, live_s
     thread = page.url
     chaos = Chaos(page, context, live_server, rng, re.compile(r"/journal/\d+/entries$"),
                   often=6, length=4)
+    waits = Waits()
     prefix = "Kaos"
     started = time.monotonic()
     for n in range(1, NOTES + 1):
@@ -273,21 +288,29 @@ def test_chaos_journal_notes_arrive_exactly_once(page, context, live_app, live_s
         # saved (a bubble) or kept on the phone (a draft bubble): the composer is empty again
         wait_until(page, "() => document.querySelector('#composer textarea[name=text]')"
                          "?.value === ''", timeout=20)
+        waits.update(page.evaluate(DRAFTS_JS))
     chaos.calm()
     live_server.wait_ready()
     logging_s = time.monotonic() - started
     page.goto(thread)  # the drafts are sent from their thread's page
     page.get_by_role("textbox", name="Anteckningen").wait_for()
+    deadline = time.monotonic() + 60
+    while page.evaluate(DRAFTS_JS) and time.monotonic() < deadline:
+        waits.update(page.evaluate(DRAFTS_JS))
+        page.wait_for_timeout(200)
+    waits.update(page.evaluate(DRAFTS_JS))
     wait_until(page, "() => !document.querySelector('#bubbles .bubble.draft')", timeout=60)
     texts = journal_entries(live_app, prefix)
     lost = NOTES - len(set(texts))
     duplicated = len(texts) - len(set(texts))
     record_property("summary", (
         f"chaos run, journal: {NOTES} notes in {logging_s:.0f} s, {len(texts)} rows, "
-        f"lost {lost}, duplicated {duplicated}; offline {chaos.events['offline']}×, "
+        f"lost {lost}, duplicated {duplicated}, longest wait as a draft "
+        f"{waits.longest_ms / 1000:.1f} s; offline {chaos.events['offline']}×, "
         f"answers dropped {chaos.events['dropped']}, server SIGKILLed "
         f"{chaos.events['killed']}× (seed {SEED + 1})"))
     assert (lost, duplicated) == (0, 0)
+    assert page.evaluate(DRAFTS_JS) == []
     page.reload()
     page.get_by_role("textbox", name="Anteckningen").wait_for()
     assert page.locator("#bubbles .bubble.draft").count() == 0
