@@ -211,6 +211,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     keys = list(ACTIVITIES)
     same_again = page.get_by_role("button", name=re.compile(r"^Samma igen"))
     submitted, visited, snapped = 0, set(), False
+    per_activity = dict.fromkeys(keys, 0)
     started = time.monotonic()
     while submitted < TALLIES:
         key = rng.choice(keys)
@@ -233,6 +234,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
                 snap(page, "chaos-offline")
                 snapped = True
         submitted += here
+        per_activity[key] += here
     chaos.calm()
     live_server.wait_ready()
     logging_s = time.monotonic() - started
@@ -253,7 +255,8 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
         f"({submitted / logging_s:.1f}/s), {made} rows, lost {lost}, duplicated {duplicated}, "
         f"longest wait in the outbox {waits.longest_ms / 1000:.1f} s; "
         f"offline {chaos.events['offline']}×, answers dropped {chaos.events['dropped']}, "
-        f"server SIGKILLed {chaos.events['killed']}× (seed {SEED})"))
+        f"server SIGKILLed {chaos.events['killed']}× (seed {SEED}); per activity "
+        f"{', '.join(str(n) for n in per_activity.values())}"))
     assert (lost, duplicated) == (0, 0)
     assert page.evaluate(PENDING_JS) == 0
     wait_until(page, "() => document.getElementById('outbox-badge').hidden")
@@ -267,6 +270,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     assert rows(live_app) == before + submitted
     assert chaos.events["killed"] >= (3 if TALLIES >= 300 else 1)
     assert chaos.events["offline"] and chaos.events["dropped"]
+    assert all(per_activity.values()) or TALLIES < 300  # several activities, not one
 
 
 DRAFTS_JS = """async () => {
