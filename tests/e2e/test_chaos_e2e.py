@@ -97,10 +97,11 @@ class Chaos:
             return
         self.drop -= 1
         try:
-            route.fetch()  # the server gets it and commits; the phone never hears back
-            self.events["dropped"] += 1
+            answer = route.fetch()  # the server gets it and commits; the phone never hears
         except Exception:  # noqa: BLE001 - the server still booting: a plain network error
-            pass
+            answer = None
+        if answer is not None and answer.ok:  # stored (2xx), then lost on the way back
+            self.events["dropped"] += 1
         route.abort("connectionreset")
 
     def tick(self, progress: float = 0.0) -> None:
