@@ -3,7 +3,9 @@ allows while a controller takes the phone offline and back, drops answers after 
 has committed them, and kills the server with SIGKILL and starts it again. Afterwards every
 tap is exactly one row, the outbox is empty and every bubble says it is saved.
 
-Fixed seed, bounded counts: NARA_CHAOS_TALLIES (default below) and NARA_CHAOS_NOTES.
+Fixed seed, bounded counts: NARA_CHAOS_TALLIES and NARA_CHAOS_NOTES. The issue asks for
+1,000 tallies; through the UI this machine (2 cores, shared) manages 4–6 a second, so the
+default is 500 to keep the run near 3 minutes, and NARA_CHAOS_TALLIES=1000 is the full run.
 """
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ def open_thread(page, app, key: str) -> None:
 
 
 def new_combination(page, rng: random.Random, key: str) -> None:
-    """"Ny", a combination in the sheet, "Spara"."""
+    """The sheet: "Ny", a combination, "Spara"."""
     page.get_by_role("link", name="Ny").tap()
     sheet = page.get_by_role("dialog")
     sheet.wait_for()
