@@ -6,8 +6,13 @@ Never `playwright install`: the browser is /usr/bin/chromium from Debian.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,39 +42,99 @@ def pytest_collection_modifyitems(items):
 
 
 class LiveServer:
-    """Serves the app on 127.0.0.1 and a free port; can be stopped and started again."""
+    """Serves the app on 127.0.0.1 and a fixed free port; can be stopped and started again.
 
-    def __init__(self, app):
+    In a thread by default. With ``process=True`` (mark the test
+    ``@pytest.mark.live_server(process=True)``) it is a child process (tests/e2e/serve.py)
+    that ``kill()`` ends with SIGKILL, mid-request and mid-transaction, like a crashed server;
+    ``start()`` brings it back on the same port (same origin: cookies, service worker and
+    IndexedDB stay the phone's). A child dies with the test run (PR_SET_PDEATHSIG).
+    """
+
+    def __init__(self, app, process: bool = False, log: Path | None = None):
         self.app = app
+        self.process = process
+        self.log = log
         self._server = None
+        self._child: subprocess.Popen | None = None
         self.port = None
 
-    def start(self):
-        self._server = make_server("127.0.0.1", self.port or 0, self.app, threaded=True)
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+    def start(self, wait: bool = True):
+        if not self.process:
+            self._server = make_server("127.0.0.1", self.port or 0, self.app, threaded=True)
+            self.port = self._server.server_port
+            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+            return
+        if self.port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "tests.e2e.serve", str(self.port),
+                 json.dumps(self.app.e2e_config)],
+                cwd=Path(__file__).resolve().parents[2], stdout=out, stderr=out,
+                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        finally:
+            if out is not subprocess.DEVNULL:
+                out.close()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the child answers on its port (it may still be importing the app)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._child is not None and self._child.poll() is not None:
+                raise AssertionError(f"the live server exited ({self._child.returncode}); "
+                                     f"see {self.log}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("the live server did not come up") from None
+                time.sleep(0.05)
+
+    def kill(self):
+        """SIGKILL: no shutdown, no flush, open requests cut off (process mode only)."""
+        assert self._child is not None, "kill() needs @pytest.mark.live_server(process=True)"
+        self._child.send_signal(signal.SIGKILL)
+        self._child.wait()
+        self._child = None
 
     def stop(self):
         if self._server:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._child is not None:
+            self.kill()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 @pytest.fixture
 def live_app(tmp_path, sqlite_template):
     path = tmp_path / "live.db"
     shutil.copy(sqlite_template, path)
-    app = create_app({
+    config = {
         "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "e2e-secret",
         "FAST_PASSWORD_HASHING": True, "PREFER_HTTPS": False,
         # many sign-ins from 127.0.0.1 in one run; the limit itself is tested over HTTP
         "RATELIMIT_ENABLED": False,
-    })
+    }
+    app = create_app(config)
+    app.e2e_config = config  # what a live server in a child process builds its app from
     with app.app_context():
         from models.demo import seed_demo
 
@@ -80,8 +145,10 @@ def live_app(tmp_path, sqlite_template):
 
 
 @pytest.fixture
-def live_server(live_app):
-    server = LiveServer(live_app)
+def live_server(request, live_app, tmp_path):
+    marker = request.node.get_closest_marker("live_server")
+    process = bool(marker and marker.kwargs.get("process"))
+    server = LiveServer(live_app, process=process, log=tmp_path / "live-server.log")
     server.start()
     yield server
     server.stop()
