@@ -497,8 +497,24 @@ def rows(results: list[Figures] | None = None) -> list[tuple]:
     return out
 
 
+def record_rows(results: list[Figures]) -> None:
+    """The figures into bench/RESULTS.md (bench/_report.py's interface)."""
+    from bench._report import Row, record
+
+    def number(text: str) -> float:
+        return float(text.split()[0])
+
+    record("stats", [Row(figure, number(value), "ms",
+                         number(base) if base[:1].isdigit() else None,
+                         base.split("(", 1)[-1].rstrip(")") if "(" in base else "",
+                         target=target if target not in ("—",) else "",
+                         met=None if met == "—" else met == "met")
+                     for figure, value, base, _ratio, target, met in rows(results)])
+
+
 def main() -> int:
     results = run()
+    record_rows(results)
     print(f"\nStatistics: 17 activities, 4 units; one activity ({ACTIVITY}), one year, "
           f"monthly, every field. Median and worst of {RUNS} runs.")
     print(f"{'database':<11} {'tallies':>8} {'what':<44} {'median ms':>10} {'worst ms':>9}")

@@ -129,6 +129,11 @@ def rows() -> list[dict]:
 
 def main() -> int:
     figures = rows()
+    from bench._report import Row, record
+    record("tally_import", [Row(r["figure"], float(r["value"].split()[0]), "s",
+                                float(r["baseline"].split()[0]), "csv + sqlite3 executemany",
+                                target=r["target"] if r["target"] != "—" else "",
+                                met=r["met"]) for r in figures])
     print(f"{'figure':45} {'value':>9} {'baseline':>40} {'ratio':>6} {'target':>8}  met")
     for r in figures:
         met = "" if r["met"] is None else ("yes" if r["met"] else "MISSED")

@@ -83,7 +83,8 @@ def badge_count(page) -> str:
 def queue_offline(page, context, app, count: int) -> None:
     """Open Allvarssamtal, go offline, log `count` tallies with "same again"."""
     page.goto(f"/activities/{activity_id(app, 'faltare-allvarssamtal')}")
-    page.locator("#composer").wait_for()
+    # the composer rests as a bar; "same again" repeats the demo's last tally
+    page.locator("#same-again button[type=submit]").wait_for()
     context.set_offline(True)
     for i in range(count):
         page.locator("#same-again button[type=submit]").tap()
