@@ -215,12 +215,7 @@ def fill_postgresql(url: str, info: dict, n: int) -> None:
                 _copy_chunk(cur, chunk)
                 chunk = []
         _copy_chunk(cur, chunk)
-        cur.execute("SELECT setval('tally_id_seq', (SELECT max(id) FROM tally))")
-        cur.execute("SELECT setval('tally_value_id_seq', (SELECT max(id) FROM tally_value))")
-        con.commit()
-        con.autocommit = True
-        cur.execute("VACUUM ANALYZE tally")
-        cur.execute("VACUUM ANALYZE tally_value")
+        _finish_fill(con, cur)
 
 
 def fill_postgresql_sql(url: str, info: dict, n: int, first_day: date, years: int) -> None:
@@ -288,12 +283,7 @@ def fill_postgresql_sql(url: str, info: dict, n: int, first_day: date, years: in
             WHERE random() < 0.4""")
         for _name, definition in indexes:
             cur.execute(definition)
-        cur.execute("SELECT setval('tally_id_seq', (SELECT max(id) FROM tally))")
-        cur.execute("SELECT setval('tally_value_id_seq', (SELECT max(id) FROM tally_value))")
-        con.commit()
-        con.autocommit = True
-        cur.execute("VACUUM ANALYZE tally")
-        cur.execute("VACUUM ANALYZE tally_value")
+        _finish_fill(con, cur)
 
 
 def _copy_chunk(cur, chunk) -> None:
@@ -393,6 +383,16 @@ def measure(url: str, label: str, tallies: int, tables: bool = True) -> Figures:
             out.plan = [" ".join(map(str, row)) for row in s.execute(text(explain + str(compiled)))]
     engine.dispose()
     return out
+
+
+def _finish_fill(con, cur) -> None:
+    """After generating rows on PostgreSQL: sequences past the rows, statistics fresh."""
+    cur.execute("SELECT setval('tally_id_seq', (SELECT max(id) FROM tally))")
+    cur.execute("SELECT setval('tally_value_id_seq', (SELECT max(id) FROM tally_value))")
+    con.commit()
+    con.autocommit = True
+    cur.execute("VACUUM ANALYZE tally")
+    cur.execute("VACUUM ANALYZE tally_value")
 
 
 def sqlite_run(workdir: str) -> list[Figures]:

@@ -199,6 +199,18 @@ def people(db, client) -> People:
     return People(db, client)
 
 
+@pytest.fixture
+def fia(db, people):
+    """Fia of the field workers' unit, signed in, with the seed-001 catalogue loaded (the
+    tally tests' usual user; a module may define its own `fia` instead)."""
+    from tests.tally_helpers import load_catalogue, member_of
+
+    load_catalogue(db)
+    user = member_of(people, db, "faltare-allvarssamtal", "fia")
+    people.login(user)
+    return user
+
+
 def soup(response) -> BeautifulSoup:
     """The response (or an HTML string) parsed, to assert on the element that matters
     (STYLE: tests parse)."""

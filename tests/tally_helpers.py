@@ -123,3 +123,4 @@ def member_of(people, session, key: str, username: str = "worker", role: str = "
 
     unit = units_of_activity(session, activity(session, key).id)[0]
     return people.user(username, role, [unit])
+

@@ -7,11 +7,13 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
 from tests.journal_helpers import make_home
-from tests.tally_helpers import CASES, activity, load_catalogue, member_of
+from tests.tally_helpers import (
+    CASES,
+    activity,
+    )
 
 # Tally save: the session with its user, the activity, the units with their field sets, the
 # tally (INSERT … ON CONFLICT … RETURNING), its values (one executemany), and today's count
@@ -46,14 +48,6 @@ def _tally_form(values: dict) -> dict:
         else:
             data[key] = value if isinstance(value, list) else str(value)
     return data
-
-
-@pytest.fixture
-def fia(db, people):
-    load_catalogue(db)
-    user = member_of(people, db, "faltare-allvarssamtal", "fia")
-    people.login(user)
-    return user
 
 
 def test_a_tally_save_from_the_outbox_costs_six_statements(app, client, db, fia):

@@ -11,7 +11,6 @@ import brotli
 import pytest
 
 from tests.conftest import soup
-from tests.tally_helpers import load_catalogue, member_of
 from views import assets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,14 +104,6 @@ def test_a_compressed_personal_page_is_still_never_stored(client, people):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
     assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.fixture
-def fia(db, people):
-    load_catalogue(db)
-    user = member_of(people, db, "faltare-allvarssamtal", "fia")
-    people.login(user)
-    return user
 
 
 def test_the_catalogue_carries_its_version_and_is_revalidated(client, fia):

@@ -6,21 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from models.core.db import utcnow
 from models.tally import record_tally
 from tests.conftest import html_text, soup, text_of
-from tests.tally_helpers import CASES, activity, load_catalogue, member_of
+from tests.tally_helpers import (
+    CASES,
+    activity,
+    load_catalogue,
+    member_of,
+)
 from tests.test_tally_views import OUTBOX, form_of
-
-
-@pytest.fixture
-def fia(db, people):
-    load_catalogue(db)
-    user = member_of(people, db, "faltare-allvarssamtal", "fia")
-    people.login(user)
-    return user
 
 
 def save(client, a, values=None) -> str:

@@ -14,17 +14,14 @@ from sqlmodel import select
 from models.core.db import utcnow
 from models.tally import Tally, record_tally, values_of
 from tests.conftest import html_text, soup, text_of, texts
-from tests.tally_helpers import CASES, activity, load_catalogue, member_of
+from tests.tally_helpers import (
+    CASES,
+    activity,
+    load_catalogue,
+    member_of,
+)
 
 OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
-
-
-@pytest.fixture
-def fia(db, people):
-    load_catalogue(db)
-    user = member_of(people, db, "faltare-allvarssamtal", "fia")
-    people.login(user)
-    return user
 
 
 def form_of(values: dict, client_uuid: str | None = None) -> dict:
