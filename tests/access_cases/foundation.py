@@ -23,6 +23,7 @@ CASES = {
                                        "confirm": "another long password"}),
     "home.inbox": Case("/"),
     "pwa.manifest": Case("/manifest.webmanifest", public=True),
+    "pwa.inbox_shell": Case("/offline/inbox", public=True),
     "pwa.service_worker": Case("/sw.js", public=True),
     "pwa.offline": Case("/offline", public=True),
 }

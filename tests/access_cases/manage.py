@@ -28,6 +28,7 @@ CASES = {
     "manage.review": Case(_review, MANAGER_A, method="POST",
                           data=lambda world: {"day": local_today().isoformat(), "comment": ""}),
     "manage.follow_ups": Case("/manage/follow-ups", MANAGERS),
+    "manage.yesterday": Case("/manage/yesterday", MANAGERS),
     "manage.stats": Case("/manage/stats", MANAGERS),
     "manage.export": Case("/manage/stats/export?table=series&format=csv", MANAGERS),
 }
