@@ -49,7 +49,7 @@ def test_exempt_activities_are_folded_into_one_closed_row_at_the_end(client, dem
     folded = rows[-1].find("details")
     assert folded is not None and not folded.has_attr("open")
     inside = [text_of(b) for b in folded.select(".badge")]
-    assert inside and set(inside) <= {"Undantas", "Verksamhetssystem"}
+    assert inside and set(inside) <= {"Dokumenteras inte", "Verksamhetssystem"}
     outside = [text_of(b) for li in rows[:-1] for b in li.select(".badge")]
     assert "Undantas" not in outside and "Verksamhetssystem" not in outside
 
