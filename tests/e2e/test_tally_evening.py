@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import login, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, chip, rows, wait_for_rows
-from tests.e2e.test_tally_thread import NO_OVERFLOW_JS, UNDO_ON_TOP_JS, snap
+from tests.e2e.test_tally_thread_e2e import NO_OVERFLOW_JS, UNDO_ON_TOP_JS, snap
 
 EVENING = [
     ("familjecentral-enskilda-samtal",
