@@ -74,6 +74,7 @@ def test_with_local_login_off_the_login_page_has_the_button_and_break_glass(page
     assert page.locator("input[name=password]").count() == 0
     shot(page, "oidc-login-break-glass-link")
     page.get_by_role("link", name="Nödinloggning för administratörer").click()
+    page.locator("input[name=password]").wait_for()  # the form arrives after the tap
     assert page.locator("input[name=password]").count() == 1
     shot(page, "oidc-login-break-glass-form")
     assert axe_violations(page) == []
