@@ -62,7 +62,7 @@ def test_feed_lists_todays_notes_with_client_category_author_and_times(client, d
     assert text_of(link).startswith(home.client.name)
     assert text_of(item.select_one(".feed-tag.cat-action")) == "Åtgärd"  # in Swedish
     assert text_of(item.select_one(".feed-meta")).startswith(home.hanna.display_name)
-    assert len(item.select("time[datetime]")) == 2  # happened and written
+    assert len(item.select("time[datetime]")) == 1  # written as it happened: one time
 
 
 def test_the_feed_shows_a_notes_first_lines_and_logs_the_read(client, db, people, home):
@@ -80,6 +80,17 @@ def test_a_long_note_shows_only_its_first_lines(client, db, people, home):
     (shown,) = texts(client.get(f"/manage/units/{home.unit.id}/day"),
                      f"#entry-{entry.id} .feed-text")
     assert "Tredje raden" in shown and "Fjärde" not in shown and shown.endswith("…")
+
+
+def test_a_note_written_later_shows_when_it_happened_and_when_it_was_written(client, db,
+                                                                          people, home):
+    entry, _ = add_entry(db, home.hanna, home.client, home.assignment.id, "action",
+                         "Besök.", occurred_at=utcnow() - timedelta(minutes=25))
+    db.commit()
+    people.login(home.maja)
+    item = soup(client.get(f"/manage/units/{home.unit.id}/day")).select_one(f"#entry-{entry.id}")
+    assert "hände" in text_of(item.select_one(".feed-meta"))
+    assert len(item.select("time[datetime]")) == 2
 
 
 def test_each_note_says_how_long_after_the_event_it_was_written(client, db, people, home):
