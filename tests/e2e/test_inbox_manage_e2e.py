@@ -30,7 +30,7 @@ MANAGER_PAGES = {
 def overflow(page) -> int:
     """How far the page scrolls sideways (0 when it does not)."""
     return page.evaluate(
-        "() => document.documentElement.scrollWidth - window.innerWidth")
+        "() => document.documentElement.scrollWidth - Math.min(window.innerWidth, screen.width)")
 
 
 def save(page, name: str) -> None:

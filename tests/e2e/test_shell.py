@@ -79,15 +79,19 @@ def test_admin_manages_people_on_a_phone_with_no_axe_violations(page):
     shot(page, "admin-error")
 
 
+# innerWidth alone grows with a mobile page that overflows; screen.width does not
+FITS = "document.documentElement.scrollWidth <= Math.min(window.innerWidth, screen.width)"
+
+
 def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(browser, live_server):
     # 200 % zoom on a 390 px phone leaves 195 CSS px of width (WCAG 1.4.10 reflow)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 195, "height": 422},
                                   device_scale_factor=4, locale="sv-SE")
     page = context.new_page()
     page.goto("/login")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(FITS)
     login(page, "fia")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(FITS)
     shot(page, "inbox-200-percent")
     context.close()
 

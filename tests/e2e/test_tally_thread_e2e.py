@@ -19,7 +19,10 @@ SHOTS = Path("/work/shots/tally15")
 BIGGEST = [("fia", "faltare-allvarssamtal"), ("kim", "familjecentral-enskilda-samtal"),
            ("kim", "familjecentral-foraldrastodsgrupp")]
 
-NO_OVERFLOW_JS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+# Not innerWidth alone: a mobile browser widens its layout viewport to fit what overflows
+# (innerWidth grows with the page); screen.width stays the phone's 390 px.
+NO_OVERFLOW_JS = ("() => document.documentElement.scrollWidth"
+                  " <= Math.min(window.innerWidth, screen.width)")
 # The element at the centre of the newest bubble's Ångra is Ångra itself (or inside it).
 UNDO_ON_TOP_JS = """() => {
   const bubbles = document.querySelectorAll('#bubbles > li');
