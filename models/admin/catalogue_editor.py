@@ -15,8 +15,8 @@ import yaml
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
+import models.admin.log as log
 from models.access import Unit, User
-from models.admin import log
 from models.admin.people import all_units
 from models.catalogue import (
     COUNT_CEILING,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
+import models.admin.log as log
 from models.access import (
     Membership,
     Role,
@@ -17,7 +18,6 @@ from models.access import (
 )
 from models.access.inbox import Thread, thread_provider
 from models.access.sessions import EndReason, end_all
-from models.admin import log
 from models.core.errors import DomainError
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+import models.admin.log as log
 from models.access import Unit, User
-from models.admin import log
 from models.admin.people import all_units
 from models.journal.shift import add_phrase, delete_phrase, phrases_for
 from models.journal.tables import QuickPhrase

@@ -27,10 +27,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+import views.auth.oidc as oidc
 from models import access
 from models.access import idp, sessions
 from views import csrf, db, limiter, public, render, request, user
-from views.auth import oidc
 
 bp = Blueprint("auth", __name__)
 
