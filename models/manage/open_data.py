@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.access import Unit, User, log_access
+from models.core.clock import local_today
 from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import clean_text, parse_day, parse_ids
@@ -178,7 +179,7 @@ def stats_v1(session: Session, token: ApiToken, activity_key: str, period_kind: 
         raise ValidationErrors(errors)
     units = tuple(allowed[u] for u in sorted(set(wanted)))
     period = period_of(period_kind, anchor)
-    if period.start > (today or utcnow().date()):
+    if period.start > (today or local_today()):
         raise ValidationErrors({"date": _l("That period has not begun.")})
     return _document(session, Scope(units, (activity,), activity), period)
 

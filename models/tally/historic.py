@@ -470,6 +470,13 @@ def _prepare(session: Session, activity: Activity, unit_id: int, data: bytes, fi
     return report, good, ref
 
 
+def earliest_day(keep_years: int, today: date | None = None) -> date:
+    """How far back statistics reach: 1 January of the year `keep_years` years ago
+    (STATISTICS_KEEP_YEARS). Historic tallies may be imported from then on."""
+    today = today or utcnow().astimezone(LOCAL_TZ).date()
+    return date(today.year - keep_years, 1, 1)
+
+
 def check_file(session: Session, activity: Activity, unit_id: int, data: bytes,
                file_name: str, earliest: date, today: date | None = None) -> Report:
     """The dry run: what the file would store and, per row, what is wrong. Stores nothing."""

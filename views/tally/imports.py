@@ -17,10 +17,9 @@ from flask_babel import gettext as _
 
 from models import tally as tally_model
 from models.catalogue import Activity
-from models.core.clock import LOCAL_TZ
-from models.core.db import utcnow
 from models.core.errors import DomainError
 from models.core.parse import parse_id
+from models.tally import historic
 from models.tally.historic import MAX_BYTES
 from views import db, render, request, signed_in, user
 from views.tally.routes import bp
@@ -29,9 +28,8 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def earliest_day() -> date:
-    """1 January of the year STATISTICS_KEEP_YEARS back: how far statistics reach."""
-    today = utcnow().astimezone(LOCAL_TZ).date()
-    return date(today.year - current_app.config["STATISTICS_KEEP_YEARS"], 1, 1)
+    """How far back statistics reach, from the configuration (the rule is in models)."""
+    return historic.earliest_day(current_app.config["STATISTICS_KEEP_YEARS"])
 
 
 def _targets() -> list[tuple[str, str]]:
