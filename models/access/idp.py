@@ -193,3 +193,17 @@ def level_sufficient(required: tuple[str, ...], acr: str | None) -> bool:
     """Does a sign-in at level `acr` open what requires one of `required`? With no
     requirement every sign-in does; a password sign-in (no acr) then does not."""
     return not required or (acr or "") in required
+
+
+def break_glass(user: User, named: str) -> bool:
+    """With local passwords off (LOCAL_LOGIN=0) a password opens only a break-glass
+    account: one named in BREAK_GLASS_USERS (comma-separated), or, when none is named,
+    an admin."""
+    names = {n.strip().lower() for n in named.split(",") if n.strip()}
+    return user.username in names if names else user.role == Role.admin
+
+
+def needs_higher_level(user: User, required: tuple[str, ...], acr: str | None) -> bool:
+    """Whether this sign-in's level keeps the person from their own work (the journal and
+    working notes are staff's and managers'): then they are told so at once."""
+    return not level_sufficient(required, acr) and user.role in (Role.staff, Role.manager)

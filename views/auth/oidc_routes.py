@@ -97,8 +97,7 @@ def oidc_callback():
                   amr=" ".join(a for a in amr if isinstance(a, str)) if isinstance(amr, list)
                   else None,
                   id_token=token.get("id_token"))
-    if not idp.level_sufficient(required_acr(), g.user_session.acr) and found.role in (
-            "staff", "manager"):
+    if idp.needs_higher_level(found, required_acr(), g.user_session.acr):
         return redirect(url_for("auth.oidc_level", next=safe_next(next_url)))
     return redirect(safe_next(next_url))
 

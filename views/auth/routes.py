@@ -172,10 +172,7 @@ def local_login_allowed(found: access.User) -> bool:
     """With LOCAL_LOGIN=0 a password opens only a break-glass account: one named in
     BREAK_GLASS_USERS, or — when none is named — an admin."""
     config = current_app.config
-    if config["LOCAL_LOGIN"]:
-        return True
-    named = {n.strip().lower() for n in config["BREAK_GLASS_USERS"].split(",") if n.strip()}
-    return found.username in named if named else found.role == access.Role.admin
+    return config["LOCAL_LOGIN"] or idp.break_glass(found, config["BREAK_GLASS_USERS"])
 
 
 def login_page(error: str | None = None, status: int = 200, username: str = "",
