@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -247,7 +248,15 @@ def test_a_journal_draft_cannot_be_listed_or_decrypted_by_the_next_person(
             "data-drafts")
         move_clock(timedelta(minutes=idle + 1))
         context.set_offline(False)  # the draft is tried, meets the ended session: login
-        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        # The browser's own "online" event may already be navigating to the login
+        # page: nudge the outbox after this evaluate has returned, and let a
+        # navigation that is already under way win.
+        try:
+            page.evaluate(
+                "() => { setTimeout(() => window.dispatchEvent(new Event('online'))); }")
+        except PlaywrightError as gone:
+            if "context was destroyed" not in str(gone):
+                raise
         page.wait_for_url(re.compile(r"/login\?reason=idle"))
 
         login(page, "hugo")
