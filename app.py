@@ -127,6 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
         records,
         tally,
         templating,
+        translations,
     )
     from views.cli import register_cli
 
@@ -151,6 +152,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     errors.register(app)
     templating.register(app)
+    translations.register(app)  # after Flask-Babel: its `_()` in templates, faster
     register_cli(app)
     for room in (auth, home, pwa, admin, tally, notes, journal, manage, records):
         room.register(app)

@@ -35,3 +35,19 @@ def test_swedish_catalogue_has_no_untranslated_or_fuzzy_entries(tmp_path):
     assert not missing, f"not in the catalogue (run make i18n-update): {missing[:10]}"
     assert not untranslated, f"untranslated: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy: {fuzzy[:10]}"
+
+
+def test_a_template_follows_a_language_changed_during_the_request(app):
+    """Templates' `_()` remembers the request's catalogue (views/translations.py); a change
+    of language in the middle of a request (the account page's language choice, a
+    message rendered in another language) must still be obeyed."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        assert render_template_string("{{ _('Saved') }}") == "Sparad"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Saved') }}") == "Saved"
+        assert render_template_string("{{ _('Saved') }}") == "Sparad"
+        refresh()
+        assert render_template_string("{{ _('Saved') }}") == "Sparad"

@@ -24,6 +24,7 @@ from models.catalogue.specs import (  # noqa: F401
     digest_of,
     forget,
     memo,
+    preload_activity,
     refresh_field_sets,
     responsible_units_of,
     spec_of,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
 from sqlmodel import Session, create_engine, select
 
@@ -93,3 +94,16 @@ def insert_missing(session: Session, model: type, rows: list[dict], keys: list[s
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     session.execute(dialect_insert(model.__table__).values(rows)
                     .on_conflict_do_nothing(index_elements=keys))
+
+
+def detached_row(model: type, values: dict):
+    """The ORM object for a row just written with every column known (an INSERT's values
+    and its new id), as a query would have loaded it: the values go straight into the
+    object, without the model's validation (they were validated before the INSERT) and
+    without change tracking (there is nothing to flush). About a fifth of `model(**values)`.
+    `session.add` then makes it the session's own, as if read back."""
+    obj = model._sa_class_manager.new_instance()
+    obj.__dict__.update(values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    make_transient_to_detached(obj)
+    return obj

@@ -49,7 +49,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, insert, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import User
@@ -64,7 +63,7 @@ from models.catalogue import (
 )
 from models.core import parse
 from models.core.clock import LOCAL_TZ
-from models.core.db import utcnow
+from models.core.db import detached_row, utcnow
 from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
 
@@ -92,7 +91,9 @@ class Tally(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("void_reason IS NULL OR void_reason IN ('undo', 'correction')",
                         name="ck_tally_void_reason"),
-        Index("ix_tally_user_activity_created", "user_id", "activity_id", "created_at"),
+        # voided_at last: "saved today" counts from the index alone (every save asks it)
+        Index("ix_tally_user_activity_created", "user_id", "activity_id", "created_at",
+              "voided_at"),
         Index("ix_tally_activity_occurred", "activity_id", "occurred_at"),
     )
 
@@ -366,7 +367,6 @@ def record_tally(
     }
     # Everything is prepared before the first INSERT: from there to the commit SQLite holds
     # its write lock, and every other writer waits.
-    tally = Tally(voided_at=None, voided_by_id=None, void_reason=None, **row)
     value_rows = [{
         "activity_id": activity.id, "unit_id": unit_id, "field_set_id": field_set.id,
         "field_key": key, "choice": choice, "count": count, "occurred_at": occurred_at,
@@ -381,8 +381,9 @@ def record_tally(
     for value in value_rows:
         value["tally_id"] = tally_id
     session.execute(_INSERT_VALUES, value_rows)
-    tally.id = tally_id
-    make_transient_to_detached(tally)  # known in full: no need to read it back
+    # known in full: no need to read it back
+    tally = detached_row(Tally, dict(row, id=tally_id, voided_at=None, voided_by_id=None,
+                                     void_reason=None))
     session.add(tally)
     session.info.setdefault("nara_tally_values", {})[tally_id] = clean
     return tally, True

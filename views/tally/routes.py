@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import to_user_timezone
 from flask_wtf.csrf import generate_csrf
 
 from models import tally as tally_model
@@ -25,6 +25,7 @@ from models.catalogue import (
     Activity,
     activities_of_user,
     current_field_set,
+    preload_activity,
     responsible_units_of,
     spec_of,
 )
@@ -33,12 +34,13 @@ from models.core.db import utcnow
 from models.core.errors import SubmissionReused, ValidationErrors
 from models.tally import Tally
 from views import db, load_or_404, public, render, request, signed_in, user
+from views.translations import locale_name
 
 bp = Blueprint("tally", __name__)
 
 
 def locale() -> str:
-    return str(get_locale() or "sv")
+    return locale_name()
 
 
 def from_outbox() -> bool:
@@ -84,6 +86,13 @@ def _unit_from(form, activity: Activity) -> int | None:
     return units[0] if len(units) == 1 else None
 
 
+def _load_activity(activity_id: int) -> Activity:
+    """The activity, authorised: read together with the user's responsible units (one
+    statement), which the access rule and the field set then take from the session."""
+    preload_activity(db(), user(), activity_id)
+    return load_or_404(Activity, activity_id, "tally.activity")
+
+
 def page_context(activity: Activity, **composer) -> dict:
     me = user()
     again = tally_model.last_values(db(), me, activity) if activity.loggable else None
@@ -101,7 +110,7 @@ def page_context(activity: Activity, **composer) -> dict:
 @signed_in("tally.use")
 def activity(activity_id: int):
     """An activity thread: own recent tallies and the composer ('again' loads the last)."""
-    act = load_or_404(Activity, activity_id, "tally.activity")
+    act = _load_activity(activity_id)
     mark_read(db(), user(), tally_model.thread_key(act.id))
     db().commit()
     ctx = page_context(act)
@@ -116,7 +125,7 @@ def activity(activity_id: int):
 @signed_in("tally.use")
 def save(activity_id: int):
     """Store one tally (exactly once per client_uuid); 422 re-renders the composer."""
-    act = load_or_404(Activity, activity_id, "tally.activity")
+    act = _load_activity(activity_id)
     form = request.form
     unit_id = _unit_from(form, act)
     values = values_from(form, act, unit_id)

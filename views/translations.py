@@ -1,0 +1,51 @@
+"""Templates' `_()` with the request's translations looked up once, not per string.
+
+Flask-Babel finds the translations for every string anew: its context, the domain, the
+locale (and the locale's name) and its cache, about 15 µs each time. A saved bubble asks a
+handful of times and a journal thread hundreds. The catalogue is remembered here next to
+Flask-Babel's own locale, so `refresh()` and `force_locale()` (which change that locale)
+are still obeyed: a different locale object finds a different catalogue.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
+
+
+def translations():
+    ctx = getattr(g, "_flask_babel", None)
+    if ctx is not None:
+        cached = getattr(ctx, "nara_translations", None)
+        if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+            return cached[1]
+    locale = get_locale()  # settles the locale on Flask-Babel's context
+    found = get_translations()
+    ctx = getattr(g, "_flask_babel", None)
+    if ctx is not None and locale is not None:
+        ctx.nara_translations = (locale, found)
+    return found
+
+
+def locale_name() -> str:
+    """The request's language as a code ("sv", "en"), worked out once per locale."""
+    locale = get_locale()
+    if locale is None:
+        return "sv"
+    ctx = getattr(g, "_flask_babel", None)
+    cached = getattr(ctx, "nara_locale_name", None)
+    if cached is None or cached[0] is not locale:
+        cached = (locale, str(locale))
+        if ctx is not None:
+            ctx.nara_locale_name = cached
+    return cached[1]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
