@@ -100,10 +100,40 @@ def detached_row(model: type, values: dict):
     """The ORM object for a row just written with every column known (an INSERT's values
     and its new id), as a query would have loaded it: the values go straight into the
     object, without the model's validation (they were validated before the INSERT) and
-    without change tracking (there is nothing to flush). About a fifth of `model(**values)`.
+    without change tracking (there is nothing to flush). Columns not given take the
+    model's defaults. About a fifth of `model(**values)`.
     `session.add` then makes it the session's own, as if read back."""
+    missing = {name: field.get_default(call_default_factory=True)
+               for name, field in model.model_fields.items()
+               if name not in values and not field.is_required()}
     obj = model._sa_class_manager.new_instance()
+    obj.__dict__.update(missing)
     obj.__dict__.update(values)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    unknown = [c.key for c in model.__table__.columns if c.key not in obj.__dict__]
+    if unknown:  # a column left out would be read back from the database on first use
+        raise ValueError(f"{model.__name__}: no value for {unknown}")
     make_transient_to_detached(obj)
     return obj
+
+
+_INSERT_ONCE: dict = {}
+
+
+def insert_once(session: Session, table, row: dict):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when a row with
+    the same unique key (a client-made UUID: an offline retry, a twin submission) is
+    already there — then nothing is written and the caller reads the stored one.
+
+    The statement is built once per table and dialect and bound per call, so SQLAlchemy's
+    compiled cache answers it without walking the values each time."""
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERT_ONCE.get((table.name, dialect))
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        stmt = _INSERT_ONCE[(table.name, dialect)] = (
+            dialect_insert(table).on_conflict_do_nothing().returning(table.c.id))
+    return session.execute(stmt, row).scalar()

@@ -104,29 +104,48 @@ def add_entry(session: Session, author: User, client: Client, assignment_id, cat
     chip (and `when_other` for "other"), else now."""
     now = now or utcnow()
     client_uuid = normalise_uuid(client_uuid)
-    existing = entry_by_uuid(session, client_uuid)
-    if existing is not None:
-        if not _same_entry(existing, author, client, assignment_id, category, text, topic,
-                           goal_id):
+
+    def stored() -> JournalEntry | None:
+        """The entry this client UUID already wrote, if it is this one (else refused)."""
+        existing = entry_by_uuid(session, client_uuid)
+        if existing is not None and not _same_entry(existing, author, client, assignment_id,
+                                                    category, text, topic, goal_id):
             raise SubmissionReused("form")
-        return existing, False
+        return existing
+
     errors: dict = {}
+    assignment = None
     try:
         assignment = client_assignment(session, client, assignment_id)
     except DomainError as error:
-        raise ValidationErrors({"assignment": error.message}) from None
+        errors["assignment"] = error.message
     if occurred_at is None:
         try:
             occurred_at = resolve_occurred_at(when, when_other, now)
         except DomainError as error:
             errors["occurred_at"] = error.message
-    errors = check_entry(session, assignment, category, text, occurred_at, now, goal_id) | errors
+    if assignment is not None:
+        errors = check_entry(session, assignment, category, text, occurred_at, now,
+                             goal_id) | errors
     if errors:
+        # A retry of something already stored is answered with it, even if the rules
+        # would refuse it today (the assignment closed since): only then is the check
+        # worth a query.
+        existing = stored()
+        if existing is not None:
+            return existing, False
+        if assignment is None:
+            raise ValidationErrors({"assignment": errors["assignment"]})
         raise ValidationErrors(errors)
     if topic not in TOPICS.get(category, {}):
         topic = None  # a topic chip left over from another category says nothing
     entry = _insert_entry(session, author, assignment, category, text.strip(), occurred_at, now,
-                          topic=topic, goal_id=goal_id, client_uuid=client_uuid)
+                          topic=topic, goal_id=goal_id, client_uuid=client_uuid, once=True)
+    if entry is None:  # stored before: an offline retry, or its twin a moment ago
+        existing = stored()
+        if existing is None:  # the UUID is taken by nothing this person can be answered with
+            raise SubmissionReused("form")
+        return existing, False
     return entry, True
 
 

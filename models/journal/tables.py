@@ -32,14 +32,13 @@ from datetime import date, datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import UniqueConstraint, event, insert, inspect
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel
 
 from models import access
 from models.access import User
 from models.core import parse
 from models.core.clock import LOCAL_TZ, local_today
-from models.core.db import utcnow
+from models.core.db import detached_row, insert_once, utcnow
 from models.core.errors import DomainError
 from models.core.parse import luhn_valid
 
@@ -452,16 +451,22 @@ def _closed_message():
 def _insert_entry(session: Session, author: User, assignment: Assignment, category: str,
                   text: str, occurred: datetime, now: datetime, topic: str | None = None,
                   goal_id: int | None = None, refers_to_id: int | None = None,
-                  client_uuid: str | None = None) -> JournalEntry:
+                  client_uuid: str | None = None, once: bool = False) -> JournalEntry | None:
+    """Write one entry now (a plain INSERT … RETURNING id, as a flush would, so a duplicate
+    client UUID fails here); the entry is known in full, so it is not read back.
+    `once`: a client UUID already stored writes nothing and returns None (the composer's
+    exactly-once; the caller reads the stored entry)."""
     row = {"uuid": client_uuid or str(uuidlib.uuid4()), "client_id": assignment.client_id,
            "assignment_id": assignment.id, "author_id": author.id, "category": category,
            "topic": topic, "goal_id": goal_id, "text": text, "occurred_at": occurred,
            "written_at": now, "refers_to_id": refers_to_id}
-    # A plain INSERT … RETURNING id (it runs now, as a flush would, so a duplicate client
-    # UUID fails here); the entry is known in full, so it is not read back.
-    entry = JournalEntry(**row)
-    entry.id = session.execute(_INSERT_ENTRY, row).scalar_one()
-    make_transient_to_detached(entry)
+    if once:
+        entry_id = insert_once(session, JournalEntry.__table__, row)
+        if entry_id is None:
+            return None
+    else:
+        entry_id = session.execute(_INSERT_ENTRY, row).scalar_one()
+    entry = detached_row(JournalEntry, dict(row, id=entry_id))
     session.add(entry)
     return entry
 

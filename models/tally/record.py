@@ -45,7 +45,6 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, insert, update
@@ -63,7 +62,7 @@ from models.catalogue import (
 )
 from models.core import parse
 from models.core.clock import LOCAL_TZ
-from models.core.db import detached_row, utcnow
+from models.core.db import detached_row, insert_once, utcnow
 from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
 
@@ -372,7 +371,7 @@ def record_tally(
         "field_key": key, "choice": choice, "count": count, "occurred_at": occurred_at,
         "voided": False, "record_key": row["record_key"],
     } for key, choice, count in rows]
-    tally_id = _insert_once(session, row)
+    tally_id = insert_once(session, Tally.__table__, row)
     if tally_id is None:  # stored before: a retry, or a twin submission a moment ago
         existing = by_uuid(session, client_uuid)
         if existing is None:
@@ -421,26 +420,7 @@ def _canonical(values: dict) -> dict:
     return out
 
 
-_INSERT_ONCE: dict[str, Any] = {}
 _INSERT_VALUES = insert(TallyValue.__table__)
-
-
-def _insert_once(session: Session, row: dict) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when the row already exists.
-
-    The statement is built once per dialect and bound per call, so SQLAlchemy's compiled
-    cache answers it without walking the values each time."""
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERT_ONCE.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        table = Tally.__table__
-        stmt = _INSERT_ONCE[dialect] = (
-            dialect_insert(table).on_conflict_do_nothing().returning(table.c.id))
-    return session.execute(stmt, row).scalar()
 
 
 def void_tally(session: Session, user: User, tally: Tally, reason: str,
