@@ -101,7 +101,9 @@ def first_load(client: Client, path: str = "/") -> tuple[list[tuple[str, int, in
             tags[url] = headers["ETag"]
         if url.endswith(".js"):
             base = url.rsplit("/", 1)[0]
-            for name in re.findall(r'["\']\./([\w.-]+\.js)["\']', body.decode()):
+            # static imports only: a dynamic import("./x.js") loads on the pages that
+            # need it (app.js PAGE_SCRIPTS), not on the inbox
+            for name in re.findall(r'(?<!import\()["\']\./([\w.-]+\.js)["\']', body.decode()):
                 if f"{base}/{name}" not in seen:
                     seen.add(f"{base}/{name}")
                     queue.append(f"{base}/{name}")
