@@ -8,7 +8,8 @@ ES modules those scripts import statically (a dynamic `import()` in app.js loads
 type's own script only on that page), and /tally/catalogue.json (which the page's script
 fetches on load). Not counted: the service worker and its precache, which app.js
 registers only after the page's load event (the offline copies, fetched in the
-background; what the page loaded comes from the HTTP cache). Counted: every response's status line, headers and body as received.
+background; what the page loaded comes from the HTTP cache). Counted: every response's
+status line, headers and body as received.
 
 Then a repeat visit: the same resources with the validators a browser keeps
 (If-None-Match for the catalogue; hashed static files are `immutable` and not asked for
