@@ -48,7 +48,9 @@ from bench._serving import serve, stop  # noqa: E402
 CONNECTIONS = 32
 SECONDS = float(os.environ.get("BENCH_SCALE_SECONDS", "15"))
 THREADS = int(os.environ.get("BENCH_SCALE_THREADS", "4"))
-DATABASE = "nara_scale_out"  # this benchmark's own; the tests use `test` and its copies
+# This benchmark's own database (dropped and made again each run; the tests use `test` and
+# its copies): BENCH_SCALE_DATABASE names another, so two runs on one server do not meet.
+DATABASE = os.environ.get("BENCH_SCALE_DATABASE", "nara_scale_out")
 RETRY_EVERY = 10
 SEED = 16
 
@@ -214,11 +216,19 @@ class Tally:
         self.tally_ok: set[str] = set()
         self.journal_ok: set[str] = set()
         self.retries_ok = 0
+        self.failures: list[str] = []  # what each failed request got: status or exception
 
-    def took(self, kind: str, started: float, ok: bool):
+    def took(self, kind: str, started: float, ok: bool, detail: str = ""):
         self.latencies.append(time.perf_counter() - started)
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.errors += not ok
+        if not ok:
+            self.failures.append(f"{kind} after {time.perf_counter() - started:.3f} s: {detail}")
+
+
+def why(status: int, data: bytes) -> str:
+    """A failed answer, short: its status and the start of its body."""
+    return f"HTTP {status} {data[:200]!r}"
 
 
 async def run_phase(ports: list[int], ids: dict) -> tuple[Tally, float]:
@@ -252,36 +262,37 @@ async def run_phase(ports: list[int], ids: dict) -> tuple[Tally, float]:
                     count += 1
                     key = str(uuid.uuid4())
                     con = mine_fia.next()
-                    status, _d = await mine_fia.send(con, "POST", tally_path,
-                                                     [*pairs, ("client_uuid", key)], outbox)
-                    numbers.took("tally save", started, status == 201)
+                    status, data = await mine_fia.send(con, "POST", tally_path,
+                                                       [*pairs, ("client_uuid", key)], outbox)
+                    numbers.took("tally save", started, status == 201, why(status, data))
                     if status == 201:
                         numbers.tally_ok.add(key)
                         if count % RETRY_EVERY == 0:  # the answer "got lost": send again
                             started = time.perf_counter()
-                            status, _d = await mine_fia.send(
+                            status, data = await mine_fia.send(
                                 mine_fia.other(con), "POST", tally_path,
                                 [*pairs, ("client_uuid", key)], outbox)
-                            numbers.took("tally retry", started, status == 200)
+                            numbers.took("tally retry", started, status == 200,
+                                         why(status, data))
                             numbers.retries_ok += status == 200
                 elif roll < 0.7:
                     key = str(uuid.uuid4())
-                    status, _d = await mine_hanna.send(
+                    status, data = await mine_hanna.send(
                         mine_hanna.next(), "POST", f"/journal/{ids['write_client']}/entries",
                         {**note, "client_uuid": key}, htmx)
-                    numbers.took("journal save", started, status == 200)
+                    numbers.took("journal save", started, status == 200, why(status, data))
                     if status == 200:
                         numbers.journal_ok.add(key)
                 elif roll < 0.85:
-                    status, _d = await mine_fia.send(mine_fia.next(), "GET",
-                                                     f"/activities/{ids['activity']}")
-                    numbers.took("activity thread", started, status == 200)
+                    status, data = await mine_fia.send(mine_fia.next(), "GET",
+                                                       f"/activities/{ids['activity']}")
+                    numbers.took("activity thread", started, status == 200, why(status, data))
                 else:
-                    status, _d = await mine_hanna.send(mine_hanna.next(), "GET",
-                                                       f"/journal/{ids['read_client']}")
-                    numbers.took("journal thread", started, status == 200)
-            except (ConnectionError, asyncio.IncompleteReadError, OSError):
-                numbers.took("socket error", started, False)
+                    status, data = await mine_hanna.send(mine_hanna.next(), "GET",
+                                                         f"/journal/{ids['read_client']}")
+                    numbers.took("journal thread", started, status == 200, why(status, data))
+            except (ConnectionError, asyncio.IncompleteReadError, OSError) as error:
+                numbers.took("socket error", started, False, repr(error))
         for c in mine_fia.connections + mine_hanna.connections:
             c.close()
 
@@ -399,6 +410,8 @@ def main() -> int:
               f"  {' / '.join(_cpu(v) for v in cpu.values())}"
               f" of {r['elapsed'] * (os.cpu_count() or 1):.1f}")
         print(f"   mix: {', '.join(f'{k} {v}' for k, v in sorted(n.kinds.items()))}")
+        for failure in n.failures:
+            print(f"   failed: {failure}")
     lost_t, dup_t = len(sent_tallies) - tallies[0], tallies[1] - tallies[0]
     lost_n, dup_n = len(sent_notes) - notes[0], notes[1] - notes[0]
     retries = sum(r["numbers"].retries_ok for r in results)

@@ -136,3 +136,53 @@ def test_the_access_log_has_no_new_client_button(client, demo):
 def test_the_records_officer_has_only_tools(client, people):
     people.login(people.user("arkiv", "records"))
     assert sections(client.get("/")) == ["Verktyg"]
+
+
+def test_two_first_opens_of_a_thread_at_once_both_store_the_read_marker(app, people):
+    """Two phones of one person (or two app servers) open a thread for the first time at
+    the same moment: both answers succeed and one marker is stored (bench/scale_out.py
+    found the second failing on the primary key)."""
+    import threading
+
+    from sqlmodel import select
+
+    from models.access import User
+    from models.access.inbox import ThreadRead, last_read, mark_read
+    from models.core.db import new_session
+
+    user_id = people.user("tova", units=["Fältgruppen"]).id
+    engine = app.extensions["nara_engine"]
+    ready, failures = threading.Barrier(2), []
+
+    def open_thread():
+        with new_session(engine) as session:
+            me = session.get(User, user_id)
+            ready.wait()
+            try:
+                mark_read(session, me, "tally:1")
+                session.commit()
+            except Exception as error:  # noqa: BLE001 - what the request would have got
+                failures.append(error)
+
+    threads = [threading.Thread(target=open_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    with new_session(engine) as session:
+        rows = session.exec(select(ThreadRead).where(ThreadRead.user_id == user_id)).all()
+        assert [r.thread_key for r in rows] == ["tally:1"]
+        assert last_read(session, session.get(User, user_id), "tally:1") is not None
+
+
+def test_a_read_marker_moves_on_when_the_thread_is_opened_again(db, people, clock):
+    from models.access.inbox import last_read, mark_read
+
+    user = people.user("tova", units=["Fältgruppen"])
+    mark_read(db, user, "tally:1")
+    db.commit()
+    first = last_read(db, user, "tally:1")
+    clock.move(minutes=5)
+    mark_read(db, user, "tally:1")
+    assert last_read(db, user, "tally:1") > first

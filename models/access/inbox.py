@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 from sqlmodel import Field, Session, SQLModel
 
 from models.access import User
@@ -103,6 +104,19 @@ def last_read(session: Session, user: User, key: str) -> datetime | None:
 
 
 def mark_read(session: Session, user: User, key: str) -> None:
-    row = session.get(ThreadRead, (user.id, key)) or ThreadRead(user_id=user.id, thread_key=key)
-    row.read_at = utcnow()
-    session.add(row)
+    """One statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL): two first
+    opens of the same thread at once — two phones, two tabs, two app servers — both store
+    the marker; a read-then-insert let the second fail on the primary key (a 500)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(ThreadRead.__table__).values(
+        user_id=user.id, thread_key=key, read_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "thread_key"], set_={"read_at": stmt.excluded.read_at}))
+    loaded = session.identity_map.get(
+        inspect(ThreadRead).identity_key_from_primary_key((user.id, key)))
+    if loaded is not None:  # read earlier in this session: reload the new time when asked
+        session.expire(loaded)

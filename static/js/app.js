@@ -1,17 +1,51 @@
 // Nära's page glue: service worker, offline banner, steppers. No framework, no inline code.
 
 import "./device.js"; // who is on this phone; sign-out, also offline
-import "./journal-drafts.js"; // the journal composer: quick phrases, encrypted offline drafts
-import "./notes.js"; // working notes: say clearly that a note is never kept offline
-import "./tally-outbox.js"; // the tally outbox: badge, offline queue, exactly-once sending
+import "./journal-drafts.js"; // the journal's offline drafts: warned about and deleted at sign-out
+// the tally outbox: badge, offline queue, exactly-once sending
+import { registerThread, THREAD_PAGE } from "./tally-outbox.js";
+
+// What only some pages use loads on those pages (issue 16: the first load of the inbox
+// stays small), on load and after every swap (a boosted navigation brings a new <body>, not
+// a new <head>). A module runs once per page however often it is imported; offline, the
+// service worker answers from its precache like any other script.
+const PAGE_SCRIPTS = [
+  // an activity thread and its offline shell: bubbles, the sheet, same again, undo (a tally
+  // form sent meanwhile waits for it; if it cannot load, the form is posted without it)
+  [THREAD_PAGE, () => import("./tally-thread.js").catch((error) => {
+    registerThread(null);
+    throw error;
+  })],
+  // the journal composer: quick phrases, saving state, encrypted offline drafts
+  ["form[data-draft-form]", () => import("./journal-composer.js")],
+  // working notes: say clearly that a note is never kept offline; saving state
+  ["#talk-composer, [data-notes-offline]", () => import("./notes.js")],
+];
+function loadPageScripts() {
+  for (const [selector, load] of PAGE_SCRIPTS) {
+    if (document.querySelector(selector)) load().catch(() => {});
+  }
+}
+loadPageScripts();
+document.addEventListener("htmx:after:swap", () => {
+  loadPageScripts();
+  for (const element of document.querySelectorAll("[data-needs-js]")) element.hidden = false;
+});
 
 // updateViaCache "none": the worker's imported file list (sw-manifest.js) is checked for
-// updates like the worker itself, never read from the HTTP cache.
-if ("serviceWorker" in navigator) {
+// updates like the worker itself, never read from the HTTP cache. Registered once the page
+// has loaded: installing fetches the offline copies (the shell pages, every script, the big
+// icons), which must not compete with the page's own first load; what the page loaded
+// already comes from the HTTP cache.
+function registerWorker() {
   navigator.serviceWorker.register(document.body.dataset.swUrl,
     { scope: "/", updateViaCache: "none" }).catch(() => {
     // A browser without a working service worker still gets the online app.
   });
+}
+if ("serviceWorker" in navigator) {
+  if (document.readyState === "complete") registerWorker();
+  else window.addEventListener("load", registerWorker, { once: true });
 }
 
 function showOffline() {
