@@ -22,7 +22,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from models.access import User
 from models.access.people import units_of
-from models.core.db import utcnow
+from models.core.db import upsert_insert, utcnow
 
 SECTIONS = {
     "units": _l("Activities and units"),
@@ -107,12 +107,7 @@ def mark_read(session: Session, user: User, key: str) -> None:
     """One statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL): two first
     opens of the same thread at once — two phones, two tabs, two app servers — both store
     the marker; a read-then-insert let the second fail on the primary key (a 500)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(ThreadRead.__table__).values(
+    stmt = upsert_insert(session, ThreadRead.__table__).values(
         user_id=user.id, thread_key=key, read_at=utcnow())
     session.execute(stmt.on_conflict_do_update(
         index_elements=["user_id", "thread_key"], set_={"read_at": stmt.excluded.read_at}))

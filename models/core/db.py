@@ -130,10 +130,16 @@ def insert_once(session: Session, table, row: dict):
     dialect = session.get_bind().dialect.name
     stmt = _INSERT_ONCE.get((table.name, dialect))
     if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
         stmt = _INSERT_ONCE[(table.name, dialect)] = (
-            dialect_insert(table).on_conflict_do_nothing().returning(table.c.id))
+            upsert_insert(session, table).on_conflict_do_nothing().returning(table.c.id))
     return session.execute(stmt, row).scalar()
+
+
+def upsert_insert(session: Session, table):
+    """The database's own INSERT for `table`, the one with ON CONFLICT (SQLite and
+    PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
