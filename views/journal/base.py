@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, g, url_for
@@ -186,22 +187,27 @@ def _bubble_texts() -> Texts:
     return _BY_LOCALE[key]
 
 
-class Bubble:
+class Bubble(NamedTuple):
     """What one bubble shows beside the note itself, as text ready to write."""
 
-    __slots__ = ("side", "one_time", "occurred", "occurred_iso", "written", "written_iso",
-                 "initials", "name", "first_name", "href", "details")
-
-    def __init__(self, **values):
-        for key, value in values.items():
-            setattr(self, key, value)
+    side: str  # "mine" or "theirs"
+    one_time: bool  # written the minute it happened: one time is shown
+    occurred: str
+    occurred_iso: str
+    written: str
+    written_iso: str
+    initials: str
+    name: str
+    first_name: str
+    href: str
+    details: str  # the link's label: "Details of the note written i dag 10:39"
 
 
 class Bubbles:
     """Works out each bubble's side, times, author names and link in one Python call, so
-    _entry.html only writes text: a 500-note thread is 500 calls, not thousands of
-    template calls and attribute look-ups. Times follow views/templating.py (one time
-    when the note was written the same minute it happened)."""
+    the bubble (templates/journal/_bubble.html) only writes text: a 500-note thread is 500
+    calls, not thousands of template calls and attribute look-ups. Times follow
+    views/templating.py (one time when the note was written the minute it happened)."""
 
     def __init__(self, me, clock: Clock, texts: Texts, href_pattern: str):
         self.me_id = me.id if me is not None else None
@@ -218,7 +224,8 @@ class Bubbles:
         names = self._people.get(author.id)
         if names is None:
             name = author.display_name
-            names = self._people[author.id] = (author.initials, name, name.split()[0])
+            first = (name.split() or [""])[0]  # a blank name writes nothing, as it did
+            names = self._people[author.id] = (author.initials, name, first)
         return names
 
     def __call__(self, view) -> Bubble:
@@ -240,7 +247,7 @@ def _iso(dt: datetime | None) -> str:
 
 
 def bubble_context() -> dict:
-    """Everything _entry.html needs, computed once for hundreds of bubbles."""
+    """Everything a bubble (_bubble.html) needs, computed once for hundreds of bubbles."""
     pattern = url_for("journal.entry", client_id=111111111, entry_id=222222222)
     me, clock, texts = user(), Clock(), _bubble_texts()
     bubbles = Bubbles(me, clock, texts, pattern)
