@@ -9,7 +9,8 @@
    (bench/baseline_app.py), both served by one gunicorn worker on 127.0.0.1, measured in the
    same run, same client loop. Load is bounded: N requests or T seconds, whichever first.
 
-Exit status 1 when a target is missed.
+Exit status 1 when a target is missed. `python bench/journal.py --thread` measures the thread
+renders only (part 1; nothing is recorded for bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ def drop_pg(name: str) -> None:
     admin.dispose()
 
 
-def main() -> int:
+def main(thread_only: bool = False) -> int:
     ok = True
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,7 +252,8 @@ def main() -> int:
                 rows.append(("thread, 500 notes, PostgreSQL", render_times(pg_url)))
             finally:
                 drop_pg(pg_name)
-        base_rps, nara_rps, base_n, nara_n, floor_rps = save_rates(tmp)
+        if not thread_only:
+            base_rps, nara_rps, base_n, nara_n, floor_rps = save_rates(tmp)
 
     print(f"{'measure':<34} {'median':>9} {'p95':>9} {'target':>10}  verdict")
     for name, times in rows:
@@ -261,6 +263,8 @@ def main() -> int:
         ok &= good
         print(f"{name:<34} {median:>7.1f}ms {p95:>7.1f}ms {'<=100ms':>10}  "
               f"{'ok' if good else 'MISSED'}")
+    if thread_only:
+        return 0 if ok else 1
     ratio = nara_rps / base_rps
     good = ratio >= SAVE_TARGET
     ok &= good
@@ -287,4 +291,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(thread_only="--thread" in sys.argv[1:]))

@@ -17,6 +17,7 @@ and `date` filters and the journal's Clock call them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from flask import Flask, url_for
@@ -36,8 +37,14 @@ def _local(dt: datetime, tz: tzinfo) -> datetime:
 
 def _calendar(d: date, today: date, locale) -> str:
     """'24 nov.' this year, '24 nov. 2025' another year (Babel's month names)."""
-    pattern = "d MMM" if d.year == today.year else "d MMM y"
-    return babel_format_date(d, pattern, locale=locale)
+    return _calendar_text(d, d.year == today.year, str(locale) if locale else None)
+
+
+@lru_cache(maxsize=8192)
+def _calendar_text(d: date, this_year: bool, locale: str | None) -> str:
+    """Babel formats a few hundred days for a long thread (~10 µs each): remember them
+    per process; the text depends only on the day, the locale and 'this year or not'."""
+    return babel_format_date(d, "d MMM" if this_year else "d MMM y", locale=locale)
 
 
 def day_label(d: date, today: date, locale) -> str:
@@ -76,8 +83,8 @@ def same_minute(a: datetime | None, b: datetime | None) -> bool:
     """Whether two moments read as one time ('hände … · skriven …' shown once)."""
     if a is None or b is None:
         return False
-    fmt = "%Y-%m-%d %H:%M"
-    return _local(a, UTC).strftime(fmt) == _local(b, UTC).strftime(fmt)
+    a, b = _local(a, UTC), _local(b, UTC)  # the same UTC minute (no string formatting)
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
 
 
 def when(dt: datetime | None) -> str:
