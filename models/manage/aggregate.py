@@ -382,6 +382,32 @@ def series_counts(session: Session, scope: Scope, period: Period, keys, *,
     return {(int(b), f, c): _cell(n, k, cell_keys) for b, f, c, n, k in session.exec(stmt)}
 
 
+def tally_cells(session: Session, scope: Scope, period: Period, *,
+                buckets: bool = False) -> dict:
+    """{(unit id, activity id, bucket index): (count, cell key)} of live tallies, bucket 0
+    unless `buckets` — the total, the units', the activities' and the series' counts in
+    one GROUP BY: each of them is a sum of these cells, and so is its key
+    (`sum_cells`)."""
+    columns = [Tally.unit_id, Tally.activity_id]
+    if buckets:
+        columns.append(_bucket_case(Tally.occurred_at, period.buckets()).label("bucket"))
+    stmt = (select(*columns, func.count(), func.sum(Tally.record_key))
+            .where(_tally_filter(scope, period)).group_by(*columns))
+    return {(row[0], row[1], int(row[2]) if buckets else 0): _cell(*row[-2:], True)
+            for row in session.exec(stmt)}
+
+
+def sum_cells(cells: dict, part=None) -> dict:
+    """{part(key): (count, cell key)} summed over the cells with that part; the keys
+    reduced as every cell key is (a sum of record keys modulo 2³²)."""
+    out: dict = {}
+    for key, (n, k) in cells.items():
+        group = part(key) if part else None
+        total = out.get(group, (0, 0))
+        out[group] = (total[0] + n, (total[1] + k) % KEY_SPACE)
+    return out
+
+
 def cross_counts(session: Session, scope: Scope, period: Period, key_a: str,
                  key_b: str, *, cell_keys: bool = False) -> dict:
     """{(code of field a, code of field b): tallies with both} for two one-choice fields."""
@@ -483,7 +509,9 @@ def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
     ranked = select(
         lags.c.unit_id, lags.c.lag,
         func.row_number().over(partition_by=lags.c.unit_id, order_by=lags.c.lag).label("rn"),
-        func.count().over(partition_by=lags.c.unit_id).label("n"), lags.c.record_key,
+        # the same window as the rank (the whole partition): one sort serves both
+        func.count().over(partition_by=lags.c.unit_id, order_by=lags.c.lag,
+                          rows=(None, None)).label("n"), lags.c.record_key,
     ).subquery()
     rn, n, lag = ranked.c.rn, ranked.c.n, ranked.c.lag
     stmt = (select(ranked.c.unit_id, n,
