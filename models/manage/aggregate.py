@@ -43,6 +43,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -295,6 +296,16 @@ def _checked(column):
     return column + literal_column("0")
 
 
+def _custom_plans(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's statements for their own values. psycopg
+    prepares a statement on its fifth run, and PostgreSQL then soon switches to a generic
+    plan, which cannot see how many rows a time range holds: it guessed 45 of the 233,452
+    value rows of the 10 M activity-year, sorted them on disk instead of hashing them, and
+    took twice as long (bench/stats.py). SET LOCAL ends with the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _tally_filter(scope: Scope, period: Period):
     start, end = period.utc_bounds()
     return and_(col(Tally.activity_id).in_(scope.activity_ids or [-1]),
@@ -332,6 +343,8 @@ def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bo
 
 def activity_counts(session: Session, scope: Scope, period: Period, *,
                     cell_keys: bool = False) -> dict:
+    _custom_plans(session)
+    _custom_plans(session)
     stmt = (select(Tally.activity_id, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(Tally.activity_id))
     return {a: _cell(n, k, cell_keys) for a, n, k in session.exec(stmt)}
@@ -339,6 +352,7 @@ def activity_counts(session: Session, scope: Scope, period: Period, *,
 
 def unit_counts(session: Session, scope: Scope, period: Period, *,
                 cell_keys: bool = False) -> dict:
+    _custom_plans(session)
     stmt = (select(Tally.unit_id, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(Tally.unit_id))
     return {u: _cell(n, k, cell_keys) for u, n, k in session.exec(stmt)}
@@ -347,6 +361,7 @@ def unit_counts(session: Session, scope: Scope, period: Period, *,
 def field_counts(session: Session, scope: Scope, period: Period, keys, *,
                  cell_keys: bool = False) -> dict:
     """{(field key, option code): sum of counts}; count fields have code None."""
+    _custom_plans(session)
     stmt = (select(TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
                    func.sum(TallyValue.record_key))
             .where(_value_filter(scope, period, keys))
@@ -365,6 +380,7 @@ def _bucket_case(column, buckets: list[Bucket]):
 def bucket_totals(session: Session, scope: Scope, period: Period, *,
                   cell_keys: bool = False) -> dict:
     """{bucket index: live tallies} across the period's buckets."""
+    _custom_plans(session)
     bucket = _bucket_case(Tally.occurred_at, period.buckets()).label("bucket")
     stmt = (select(bucket, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(bucket))
@@ -374,6 +390,7 @@ def bucket_totals(session: Session, scope: Scope, period: Period, *,
 def series_counts(session: Session, scope: Scope, period: Period, keys, *,
                   cell_keys: bool = False) -> dict:
     """{(bucket index, field key, option code): sum of counts} — every field at once."""
+    _custom_plans(session)
     bucket = _bucket_case(TallyValue.occurred_at, period.buckets()).label("bucket")
     stmt = (select(bucket, TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
                    func.sum(TallyValue.record_key))
@@ -388,6 +405,7 @@ def tally_cells(session: Session, scope: Scope, period: Period, *,
     unless `buckets` — the total, the units', the activities' and the series' counts in
     one GROUP BY: each of them is a sum of these cells, and so is its key
     (`sum_cells`)."""
+    _custom_plans(session)
     columns = [Tally.unit_id, Tally.activity_id]
     if buckets:
         columns.append(_bucket_case(Tally.occurred_at, period.buckets()).label("bucket"))
@@ -411,6 +429,7 @@ def sum_cells(cells: dict, part=None) -> dict:
 def cross_counts(session: Session, scope: Scope, period: Period, key_a: str,
                  key_b: str, *, cell_keys: bool = False) -> dict:
     """{(code of field a, code of field b): tallies with both} for two one-choice fields."""
+    _custom_plans(session)
     a = TallyValue.__table__.alias("a")
     b = TallyValue.__table__.alias("b")
     start, end = period.utc_bounds()
@@ -505,6 +524,7 @@ def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
                 activity_ids=None) -> dict[int, Lag]:
     """{unit id: Lag} for events in the period. Median: the mean of the middle one or two
     values; 90th percentile: nearest rank, ceil(0.9·n). Both by window functions in SQL."""
+    _custom_plans(session)
     lags = _lag_rows(source, unit_ids, period, activity_ids).subquery()
     ranked = select(
         lags.c.unit_id, lags.c.lag,
