@@ -32,7 +32,19 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Float, Index, and_, case, cast, func, literal, or_
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Index,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col, select
@@ -260,18 +272,44 @@ def scope_for(session: Session, manager: User, unit_ids, activity_id=None) -> Sc
 
 # The breakdowns read tally_value by (activity, field, time) and need its unit, voided
 # flag, option, count and record key too. With all of them in one index the monthly breakdown never
-# touches the table (bench/stats.py, 1M tallies on SQLite: about 210 ms → 65 ms). It
+# touches the table (bench/stats.py, 1M tallies on SQLite: about 210 ms → 65 ms). The tally
+# id after the time lets the cross table find a tally's other value in the same index
+# (activity, field, time, tally: its value rows share the tally's activity and time). It
 # belongs to the tally table but serves statistics, so it is declared here and created by
-# migration 0005 (the record key added by 0016_stats18).
+# migration 0005 (the record key added by 0016_stats18, the tally id by 0018_stats16).
 Index("ix_tally_value_stats", TallyValue.activity_id, TallyValue.field_key,
-      TallyValue.occurred_at, TallyValue.unit_id, TallyValue.voided, TallyValue.choice,
-      TallyValue.count, TallyValue.record_key)
+      TallyValue.occurred_at, TallyValue.tally_id, TallyValue.unit_id, TallyValue.voided,
+      TallyValue.choice, TallyValue.count, TallyValue.record_key)
+# The same for the tallies themselves: totals, units, series and the logging lag read
+# (activity, time) and need the unit, the undone mark, the record key and the logging time
+# (migration 0018_stats16).
+Index("ix_tally_stats", Tally.activity_id, Tally.occurred_at, Tally.unit_id, Tally.voided_at,
+      Tally.record_key, Tally.created_at)
+
+
+def _checked(column):
+    """`column + 0`: the same values, but no longer the bare column, so PostgreSQL checks a
+    condition on it row by row in the index scan instead of making it an index condition.
+    The unit lists come after the time range in the statistics indexes; as an index
+    condition, PostgreSQL runs the scan once per unit, which cost the 10 M breakdown a third
+    of its time (bench/stats.py). SQLite checks them row by row either way."""
+    return column + literal_column("0")
+
+
+def _custom_plans(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's statements for their own values. psycopg
+    prepares a statement on its fifth run, and PostgreSQL then soon switches to a generic
+    plan, which cannot see how many rows a time range holds: it guessed 45 of the 233,452
+    value rows of the 10 M activity-year, sorted them on disk instead of hashing them, and
+    took twice as long (bench/stats.py). SET LOCAL ends with the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _tally_filter(scope: Scope, period: Period):
     start, end = period.utc_bounds()
     return and_(col(Tally.activity_id).in_(scope.activity_ids or [-1]),
-                col(Tally.unit_id).in_(scope.unit_ids or [-1]),
+                _checked(Tally.unit_id).in_(scope.unit_ids or [-1]),
                 Tally.occurred_at >= start, Tally.occurred_at < end,
                 col(Tally.voided_at).is_(None))
 
@@ -283,7 +321,7 @@ def _value_filter(scope: Scope, period: Period, keys=None):
         # Listing the keys lets the (activity, field, time) index probe each field.
         conditions.append(col(TallyValue.field_key).in_(list(keys) or [""]))
     conditions += [TallyValue.occurred_at >= start, TallyValue.occurred_at < end,
-                   col(TallyValue.unit_id).in_(scope.unit_ids or [-1]),
+                   _checked(TallyValue.unit_id).in_(scope.unit_ids or [-1]),
                    TallyValue.voided == False]  # noqa: E712
     return and_(*conditions)
 
@@ -305,6 +343,8 @@ def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bo
 
 def activity_counts(session: Session, scope: Scope, period: Period, *,
                     cell_keys: bool = False) -> dict:
+    _custom_plans(session)
+    _custom_plans(session)
     stmt = (select(Tally.activity_id, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(Tally.activity_id))
     return {a: _cell(n, k, cell_keys) for a, n, k in session.exec(stmt)}
@@ -312,6 +352,7 @@ def activity_counts(session: Session, scope: Scope, period: Period, *,
 
 def unit_counts(session: Session, scope: Scope, period: Period, *,
                 cell_keys: bool = False) -> dict:
+    _custom_plans(session)
     stmt = (select(Tally.unit_id, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(Tally.unit_id))
     return {u: _cell(n, k, cell_keys) for u, n, k in session.exec(stmt)}
@@ -320,6 +361,7 @@ def unit_counts(session: Session, scope: Scope, period: Period, *,
 def field_counts(session: Session, scope: Scope, period: Period, keys, *,
                  cell_keys: bool = False) -> dict:
     """{(field key, option code): sum of counts}; count fields have code None."""
+    _custom_plans(session)
     stmt = (select(TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
                    func.sum(TallyValue.record_key))
             .where(_value_filter(scope, period, keys))
@@ -338,6 +380,7 @@ def _bucket_case(column, buckets: list[Bucket]):
 def bucket_totals(session: Session, scope: Scope, period: Period, *,
                   cell_keys: bool = False) -> dict:
     """{bucket index: live tallies} across the period's buckets."""
+    _custom_plans(session)
     bucket = _bucket_case(Tally.occurred_at, period.buckets()).label("bucket")
     stmt = (select(bucket, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(bucket))
@@ -347,6 +390,7 @@ def bucket_totals(session: Session, scope: Scope, period: Period, *,
 def series_counts(session: Session, scope: Scope, period: Period, keys, *,
                   cell_keys: bool = False) -> dict:
     """{(bucket index, field key, option code): sum of counts} — every field at once."""
+    _custom_plans(session)
     bucket = _bucket_case(TallyValue.occurred_at, period.buckets()).label("bucket")
     stmt = (select(bucket, TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
                    func.sum(TallyValue.record_key))
@@ -355,17 +399,53 @@ def series_counts(session: Session, scope: Scope, period: Period, keys, *,
     return {(int(b), f, c): _cell(n, k, cell_keys) for b, f, c, n, k in session.exec(stmt)}
 
 
+def tally_cells(session: Session, scope: Scope, period: Period, *,
+                buckets: bool = False) -> dict:
+    """{(unit id, activity id, bucket index): (count, cell key)} of live tallies, bucket 0
+    unless `buckets` — the total, the units', the activities' and the series' counts in
+    one GROUP BY: each of them is a sum of these cells, and so is its key
+    (`sum_cells`)."""
+    _custom_plans(session)
+    columns = [Tally.unit_id, Tally.activity_id]
+    if buckets:
+        columns.append(_bucket_case(Tally.occurred_at, period.buckets()).label("bucket"))
+    stmt = (select(*columns, func.count(), func.sum(Tally.record_key))
+            .where(_tally_filter(scope, period)).group_by(*columns))
+    return {(row[0], row[1], int(row[2]) if buckets else 0): _cell(*row[-2:], True)
+            for row in session.exec(stmt)}
+
+
+def sum_cells(cells: dict, part=None) -> dict:
+    """{part(key): (count, cell key)} summed over the cells with that part; the keys
+    reduced as every cell key is (a sum of record keys modulo 2³²)."""
+    out: dict = {}
+    for key, (n, k) in cells.items():
+        group = part(key) if part else None
+        total = out.get(group, (0, 0))
+        out[group] = (total[0] + n, (total[1] + k) % KEY_SPACE)
+    return out
+
+
 def cross_counts(session: Session, scope: Scope, period: Period, key_a: str,
                  key_b: str, *, cell_keys: bool = False) -> dict:
     """{(code of field a, code of field b): tallies with both} for two one-choice fields."""
+    _custom_plans(session)
     a = TallyValue.__table__.alias("a")
     b = TallyValue.__table__.alias("b")
     start, end = period.utc_bounds()
     stmt = (select(a.c.choice, b.c.choice, func.count(), func.sum(a.c.record_key))
-            .select_from(a.join(b, and_(b.c.tally_id == a.c.tally_id, b.c.field_key == key_b)))
+            # a tally's value rows share its activity and time: naming them lets the join
+            # seek (activity, field, time, tally) in ix_tally_value_stats
+            .select_from(a.join(b, and_(b.c.activity_id == a.c.activity_id,
+                                        b.c.field_key == key_b,
+                                        b.c.occurred_at == a.c.occurred_at,
+                                        b.c.tally_id == a.c.tally_id)))
             .where(a.c.activity_id.in_(scope.activity_ids or [-1]), a.c.field_key == key_a,
                    a.c.occurred_at >= start, a.c.occurred_at < end,
-                   a.c.unit_id.in_(scope.unit_ids or [-1]), a.c.voided == False)  # noqa: E712
+                   # the unit list as an index condition: with one field it costs little
+                   # and PostgreSQL, seeing how many rows match, merge-joins (66 → 26 ms)
+                   a.c.unit_id.in_(scope.unit_ids or [-1]),
+                   a.c.voided == False)  # noqa: E712
             .group_by(a.c.choice, b.c.choice))
     return {(x, y): _cell(n, k, cell_keys) for x, y, n, k in session.execute(stmt)}
 
@@ -446,11 +526,14 @@ def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
                 activity_ids=None) -> dict[int, Lag]:
     """{unit id: Lag} for events in the period. Median: the mean of the middle one or two
     values; 90th percentile: nearest rank, ceil(0.9·n). Both by window functions in SQL."""
+    _custom_plans(session)
     lags = _lag_rows(source, unit_ids, period, activity_ids).subquery()
     ranked = select(
         lags.c.unit_id, lags.c.lag,
         func.row_number().over(partition_by=lags.c.unit_id, order_by=lags.c.lag).label("rn"),
-        func.count().over(partition_by=lags.c.unit_id).label("n"), lags.c.record_key,
+        # the same window as the rank (the whole partition): one sort serves both
+        func.count().over(partition_by=lags.c.unit_id, order_by=lags.c.lag,
+                          rows=(None, None)).label("n"), lags.c.record_key,
     ).subquery()
     rn, n, lag = ranked.c.rn, ranked.c.n, ranked.c.lag
     stmt = (select(ranked.c.unit_id, n,

@@ -31,15 +31,13 @@ from models.manage.aggregate import (
     LagSource,
     Period,
     Scope,
-    activity_counts,
-    bucket_totals,
     cross_counts,
     field_counts,
     fields_of,
     lag_by_unit,
     series_counts,
-    tally_total,
-    unit_counts,
+    sum_cells,
+    tally_cells,
 )
 from models.manage.protection import KEY_SPACE, Cell, Table, cell, one_way, two_way
 
@@ -103,6 +101,8 @@ class Report:
     journal: list[JournalRow] = field(default_factory=list)
     total_key: int = 0
     previous_key: int = 0
+    # {(bucket, field key, option code): (count, cell key)} of every field, when built
+    value_series: dict | None = field(default=None, repr=False)
 
     def grid(self, grid_id: str) -> Grid | None:
         return next((g for g in self.grids if g.id == grid_id), None)
@@ -191,8 +191,11 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
                  series_key: str | None = None) -> Report:
     """Every table for the scope and period; `shared` protects all of them."""
     previous = period.previous()
-    total, total_key = tally_total(session, scope, period, cell_keys=True)
-    before, before_key = tally_total(session, scope, previous, cell_keys=True)
+    # the tallies' figures of both periods in two GROUP BYs (sums of their cells)
+    cells_now = tally_cells(session, scope, period, buckets=True)
+    cells_before = tally_cells(session, scope, previous)
+    total, total_key = sum_cells(cells_now).get(None, (0, 0))
+    before, before_key = sum_cells(cells_before).get(None, (0, 0))
     report = Report(scope, period, previous, total, before, shared, total_key=total_key,
                     previous_key=before_key)
     heads = [period_label(period, locale), period_label(previous, locale)]
@@ -212,15 +215,15 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
                                              shown and cell(lag.late, lag.late_key, shared)))
     if len(scope.units) > 1:
         labels = [u.name for u in scope.units]
-        now = unit_counts(session, scope, period, cell_keys=True)
-        before = unit_counts(session, scope, previous, cell_keys=True)
+        now = sum_cells(cells_now, lambda key: key[0])
+        before = sum_cells(cells_before, lambda key: key[0])
         report.grids.append(_pair("units", str(_l("Per unit")), str(_l("Unit")), heads, labels,
                                   [now.get(u, (0, 0)) for u in units],
                                   [before.get(u, (0, 0)) for u in units], shared))
     if scope.activity is None:
         labels = [a.name for a in scope.activities]
-        now = activity_counts(session, scope, period, cell_keys=True)
-        before = activity_counts(session, scope, previous, cell_keys=True)
+        now = sum_cells(cells_now, lambda key: key[1])
+        before = sum_cells(cells_before, lambda key: key[1])
         report.grids.append(_pair("activities", str(_l("Per activity")), str(_l("Activity")),
                                   heads, labels,
                                   [now.get(a.id, (0, 0)) for a in scope.activities],
@@ -228,7 +231,7 @@ def build_report(session: Session, scope: Scope, period: Period, *, shared: bool
     else:
         report.fields = fields_of(session, scope.activity_ids)
         _field_grids(session, report, heads, locale)
-    _series_grid(session, report, locale)
+    _series_grid(report, sum_cells(cells_now, lambda key: key[2]), locale)
     if scope.activity is not None:
         _cross_grid(session, report, cross, locale)
         _field_series_grid(session, report, series_key, locale)
@@ -258,7 +261,10 @@ def _not_stated(total: tuple[int, int], stated: list[tuple[int, int]]) -> tuple[
 
 def _field_grids(session, report: Report, heads, locale) -> None:
     scope, keys = report.scope, [f.key for f in report.fields]
-    now = field_counts(session, scope, report.period, keys, cell_keys=True)
+    # every field's series in one GROUP BY: the period's breakdown is their sum, and the
+    # series table of any field (`_field_series_grid`) is read from it
+    report.value_series = series_counts(session, scope, report.period, keys, cell_keys=True)
+    now = sum_cells(report.value_series, lambda key: key[1:])
     before = field_counts(session, scope, report.previous, keys, cell_keys=True)
     counts_rows = []
     for info in report.fields:
@@ -293,9 +299,8 @@ def _field_grids(session, report: Report, heads, locale) -> None:
                                  counts_rows, None, report.shared))
 
 
-def _series_grid(session, report: Report, locale) -> None:
+def _series_grid(report: Report, totals: dict, locale) -> None:
     buckets = report.period.buckets()
-    totals = bucket_totals(session, report.scope, report.period, cell_keys=True)
     labels = [bucket_label(b, locale) for b in buckets]
     table = one_way(labels, [totals.get(i, (0, 0)) for i in range(len(buckets))],
                     report.shared)
@@ -352,7 +357,9 @@ def _field_series_grid(session, report: Report, key: str | None, locale) -> None
         return
     report.series_key = key
     buckets = report.period.buckets()
-    counts = series_counts(session, report.scope, report.period, [key], cell_keys=True)
+    counts = report.value_series
+    if counts is None:
+        counts = series_counts(session, report.scope, report.period, [key], cell_keys=True)
     codes = [c for c, _sv, _en in info.options]
     table = two_way([bucket_label(b, locale) for b in buckets],
                     [info.option_text(c, locale) for c in codes],
