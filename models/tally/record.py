@@ -93,7 +93,7 @@ class Tally(SQLModel, table=True):
         # voided_at last: "saved today" counts from the index alone (every save asks it)
         Index("ix_tally_user_activity_created", "user_id", "activity_id", "created_at",
               "voided_at"),
-        Index("ix_tally_activity_occurred", "activity_id", "occurred_at"),
+        # (activity, time): ix_tally_stats in models/manage/aggregate.py begins with them
     )
 
     id: int | None = Field(default=None, primary_key=True)
