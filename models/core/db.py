@@ -87,12 +87,7 @@ def insert_missing(session: Session, model: type, rows: list[dict], keys: list[s
     neither gets a duplicate or an IntegrityError."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(dialect_insert(model.__table__).values(rows)
+    session.execute(upsert_insert(session, model.__table__).values(rows)
                     .on_conflict_do_nothing(index_elements=keys))
 
 
