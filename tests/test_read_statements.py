@@ -7,10 +7,7 @@ statement says why here."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from models.core.clock import local_today
 from models.journal.entries import add_entry, correct_entry, record_disagreement
@@ -18,6 +15,7 @@ from models.journal.people import assign_staff
 from models.journal.plans import current_goals, follow_up_plan
 from models.journal.shift import mark_read
 from tests.journal_helpers import make_home
+from tests.sql_helpers import statements
 
 # A thread read by the client's staff: the session with its user, the client, the access
 # check, the access-log row (committed before anything is shown), the notes with their
@@ -28,21 +26,6 @@ THREAD_READ = 14
 # A manager is checked once more (may they see read receipts?) and sees who has read each
 # note: the readers with how far each has read.
 THREAD_READ_MANAGER = THREAD_READ + 2
-
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):
-        seen.append(statement)
-
-    engine = app.extensions["nara_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _write(db, home, rounds: int) -> None:
@@ -64,7 +47,7 @@ def _write(db, home, rounds: int) -> None:
 
 def _read(app, client, home) -> tuple[list[str], str]:
     client.get(f"/journal/{home.client.id}")  # the session as on any later read
-    with statements(app) as seen:
+    with statements(app.extensions["nara_engine"]) as seen:
         response = client.get(f"/journal/{home.client.id}")
     assert response.status_code == 200
     return seen, response.get_data(as_text=True)

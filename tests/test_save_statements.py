@@ -5,15 +5,13 @@ statements than it does today; a change that needs one more says why here."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from tests.journal_helpers import make_home
+from tests.sql_helpers import statements
 from tests.tally_helpers import (
     CASES,
     activity,
-    )
+)
 
 # Tally save: the session with its user, the activity with the user's responsible units and
 # their field sets (one statement), the tally (INSERT … ON CONFLICT … RETURNING), its values
@@ -24,21 +22,6 @@ TALLY_SAVE = 5
 # (flushed before anything is read: it fails closed), the assignment, the entry itself
 # (INSERT … ON CONFLICT DO NOTHING: a client UUID already stored is read only then).
 JOURNAL_SAVE = 6
-
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):
-        seen.append(statement)
-
-    engine = app.extensions["nara_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _tally_form(values: dict) -> dict:
@@ -56,7 +39,7 @@ def test_a_tally_save_from_the_outbox_costs_five_statements(app, client, db, fia
     valid = CASES["faltare-allvarssamtal"][0]
     headers = {"X-Nara-Outbox": "1", "HX-Request": "true"}
     client.post(f"/activities/{act.id}/tallies", data=_tally_form(valid), headers=headers)
-    with statements(app) as seen:
+    with statements(app.extensions["nara_engine"]) as seen:
         response = client.post(f"/activities/{act.id}/tallies", data=_tally_form(valid),
                                headers=headers)
     assert response.status_code == 201
@@ -73,7 +56,7 @@ def test_a_journal_save_with_its_access_log_costs_six_statements(app, client, pe
                 "text": "Besöket genomfört enligt plan.", "client_uuid": str(uuid.uuid4())}
 
     client.post(f"/journal/{home.client.id}/entries", data=note(), headers=headers)
-    with statements(app) as seen:
+    with statements(app.extensions["nara_engine"]) as seen:
         response = client.post(f"/journal/{home.client.id}/entries", data=note(),
                                headers=headers)
     assert response.status_code == 200

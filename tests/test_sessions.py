@@ -18,6 +18,7 @@ from app import create_app
 from models.access import Membership, User
 from models.access.sessions import UserSession, capability, device_label
 from tests.conftest import PASSWORD, SECRET, CsrfClient, soup
+from tests.sql_helpers import statements
 
 OUTBOX = {"X-Nara-Outbox": "1", "HX-Request": "true"}
 TALLY_URL = "/activities/1/tallies"
@@ -503,20 +504,10 @@ def test_the_outbox_401_body_is_small_json(client, people, fia):
 
 
 def _statements(app, work) -> list[str]:
-    from sqlalchemy import event
-
-    seen: list[str] = []
-    engine = app.extensions["nara_engine"]
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement.split()[0].upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    """The first word of each statement `work()` sends (SELECT, UPDATE…)."""
+    with statements(app.extensions["nara_engine"]) as seen:
         work()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [statement.split()[0].upper() for statement in seen]
 
 
 def test_a_signed_in_request_reads_its_session_and_user_in_one_query(app, db, people, fia):
