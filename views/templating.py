@@ -27,6 +27,7 @@ from flask_wtf.csrf import generate_csrf
 
 from models.core.db import utcnow
 from models.tally import BACKDATE_DAYS, UNDO_SECONDS
+from views.translations import locale_name
 
 
 def _local(dt: datetime, tz: tzinfo) -> datetime:
@@ -116,7 +117,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=generate_csrf,
         thread_url=thread_url,
-        current_locale=lambda: str(get_locale() or "sv"),
+        current_locale=locale_name,
         tally_backdate_days=BACKDATE_DAYS,
         tally_undo_seconds=UNDO_SECONDS,
         same_minute=same_minute,

@@ -28,17 +28,9 @@ def translations():
 
 
 def locale_name() -> str:
-    """The request's language as a code ("sv", "en"), worked out once per locale."""
+    """The request's language as a code ("sv", "en"); Swedish outside a request."""
     locale = get_locale()
-    if locale is None:
-        return "sv"
-    ctx = getattr(g, "_flask_babel", None)
-    cached = getattr(ctx, "nara_locale_name", None)
-    if cached is None or cached[0] is not locale:
-        cached = (locale, str(locale))
-        if ctx is not None:
-            ctx.nara_locale_name = cached
-    return cached[1]
+    return str(locale) if locale else "sv"
 
 
 def register(app: Flask) -> None:

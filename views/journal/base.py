@@ -29,6 +29,7 @@ from models.journal.shift import phrases_for
 from views import db, user
 from views.auth.routes import draft_key
 from views.templating import day_label, same_minute
+from views.translations import locale_name
 
 LABELS = {
     "kinds": j.ASSIGNMENT_KINDS, "life_areas": j.LIFE_AREAS, "categories": j.CATEGORIES,
@@ -155,7 +156,7 @@ _BY_LOCALE: dict = {}  # translations are fixed per locale: keep them per proces
 
 
 def labels() -> dict:
-    locale = str(get_locale())
+    locale = locale_name()
     if locale not in _BY_LOCALE:
         _BY_LOCALE[locale] = {name: Translated(v) if isinstance(v, dict) else v
                               for name, v in LABELS.items()}

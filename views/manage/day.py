@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from models.access import Unit, units_of
@@ -29,10 +28,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 # per open feed, works through any proxy, and is only done while today is shown.
 # MANAGE_POLL_SECONDS overrides it (the browser tests poll faster).
 POLL_SECONDS = 30
-
-
-def locale() -> str:
-    return str(get_locale() or "sv")
 
 
 @bp.app_template_filter("duration")

@@ -26,7 +26,7 @@ from models.manage.aggregate import (
 from models.manage.charts import bar_chart, series_chart
 from models.manage.report import build_report, period_label
 from views import db, render, request, signed_in, user
-from views.manage.day import bp, locale
+from views.manage.day import bp
 from views.manage.export import (
     FORMATS,
     SEPARATORS,
@@ -36,6 +36,7 @@ from views.manage.export import (
     heading,
     xlsx_bytes,
 )
+from views.translations import locale_name
 
 ARGS = ("activity", "period", "date", "start", "end", "view", "rows", "cols", "series")
 
@@ -65,7 +66,7 @@ def _report(args: dict, shared: bool):
     if errors:
         return None, errors
     cross = (args["rows"], args["cols"]) if args["rows"] and args["cols"] else None
-    report = build_report(db(), scope, period, shared=shared, locale=locale(), cross=cross,
+    report = build_report(db(), scope, period, shared=shared, locale=locale_name(), cross=cross,
                           series_key=args["series"] or None)
     return report, {}
 
@@ -96,8 +97,8 @@ def stats():
         "activities": activities_of_units(db(), chosen) if not errors.get("unit") else [],
         "period_kinds": PERIOD_LABELS, "charts": _charts(report) if report else {},
         "stats_url": stats_url, "formats": FORMATS,
-        "period_text": period_label(report.period, locale()) if report else "",
-        "previous_text": period_label(report.previous, locale()) if report else "",
+        "period_text": period_label(report.period, locale_name()) if report else "",
+        "previous_text": period_label(report.previous, locale_name()) if report else "",
     }
     return render("manage/stats.html", **context), 400 if errors else 200
 
@@ -123,7 +124,7 @@ def export():
     if not grids or (table == "all" and fmt != "xlsx"):
         raise DomainError(_("There is no such table to export."), "table")
     if fmt == "xlsx":
-        body = xlsx_bytes(grids, heading(report, period_label(report.period, locale())))
+        body = xlsx_bytes(grids, heading(report, period_label(report.period, locale_name())))
         name, mimetype = file_name(report, table, fmt), XLSX_TYPE
     else:
         body = csv_bytes(grids[0], SEPARATORS[fmt])

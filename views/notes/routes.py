@@ -7,7 +7,7 @@ The owner's reads and writes are logged without any text (subject "contact").
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import ngettext
 
 from models import access
 from models import notes as notes_model
@@ -16,6 +16,7 @@ from models.catalogue import Activity, current_field_set, responsible_units_of, 
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import parse_id
 from views import db, ensure, load_or_404, render, request, signed_in, user, wants_fragment
+from views.translations import locale_name
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 
@@ -81,7 +82,7 @@ def _thread_context(contact, errors=None, values=None, note="", client_uuid=None
     return {
         "state": state, "contact": contact, "spec": spec, "errors": errors, "values": shown,
         "note": note, "folded": folded,
-        "summary": notes_model.tally_lines(spec, shown, str(get_locale())) if folded else [],
+        "summary": notes_model.tally_lines(spec, shown, locale_name()) if folded else [],
         "client_uuid": client_uuid or notes_model.new_client_uuid(),
         "talks_field": notes_model.TALKS_FIELD,
     }

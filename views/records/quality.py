@@ -6,7 +6,6 @@ views/records/deviations.py, self-checks in views/records/self_checks.py.
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template
-from flask_babel import get_locale
 
 from models.access import Unit
 from models.core.clock import local_today
@@ -17,6 +16,7 @@ from models.records import quality, quality_pdf
 from models.records import self_checks as sc
 from views import db, render, request, signed_in, user
 from views.records.blueprint import bp
+from views.translations import locale_name
 
 
 def field_errors(error: DomainError) -> dict:
@@ -73,7 +73,7 @@ def quality_report_pdf():
     html = render_template("records/self_check_year_print.html", year=year,
                            rows=quality.year_summary(db(), managed(), year),
                            criteria=sc.CRITERIA, results=sc.RESULTS, statuses=dev.STATUSES,
-                           locale=str(get_locale() or "sv"))
+                           locale=locale_name())
     db().commit()
     body = quality_pdf.pdf(html, current_app.static_folder)
     return Response(body, mimetype="application/pdf", headers={

@@ -9,13 +9,14 @@ from models.access import Unit
 from models.catalogue import editable_lists_of_unit, options_from_lines, set_unit_options
 from models.core.errors import DomainError
 from views import db, load_or_404, render, request, signed_in, user
-from views.tally.routes import bp, locale
+from views.tally.routes import bp
+from views.translations import locale_name
 
 
 def _page(unit: Unit, status: int = 200, errors: dict | None = None, typed: dict | None = None):
     lists = editable_lists_of_unit(db(), unit.id)
     return render("tally/options.html", None, unit=unit, lists=lists, errors=errors or {},
-                  typed=typed or {}, locale=locale()), status
+                  typed=typed or {}, locale=locale_name()), status
 
 
 @bp.route("/units/<id:unit_id>/tally-options", methods=["GET", "POST"])

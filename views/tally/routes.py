@@ -39,10 +39,6 @@ from views.translations import locale_name
 bp = Blueprint("tally", __name__)
 
 
-def locale() -> str:
-    return locale_name()
-
-
 def from_outbox() -> bool:
     return request.headers.get("X-Nara-Outbox") == "1"
 
@@ -62,7 +58,7 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
         "activity": activity, "spec": spec_of(db(), fs.id) if fs else None,
         "values": values or {}, "errors": errors or {},
         "units": tally_model.unit_choices(db(), units),
-        "unit_id": unit_id, "locale": locale(), "offline": offline, "when": when or {},
+        "unit_id": unit_id, "locale": locale_name(), "offline": offline, "when": when or {},
         "action": action or url_for("tally.save", activity_id=activity.id),
         "client_uuid": str(uuid.uuid4()), "backdate_days": tally_model.BACKDATE_DAYS,
     }
@@ -148,7 +144,7 @@ def save(activity_id: int):
         view = tally_model.views_of(db(), [saved])[0]
         again = view if created else tally_model.last_values(db(), user(), act)
         body = render_template("tally/_saved.html", view=view, activity=act, again=again,
-                               locale=locale(), today_count=today_count(act))
+                               locale=locale_name(), today_count=today_count(act))
         return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
     return redirect(url_for("tally.activity", activity_id=act.id) + f"#tally-{saved.id}", 303)
 
@@ -174,7 +170,7 @@ def undo(tally_id: int):
     if request.htmx:
         view = tally_model.views_of(db(), [saved])[0]
         act = db().get(Activity, saved.activity_id)
-        return render_template("tally/_undone.html", view=view, locale=locale(),
+        return render_template("tally/_undone.html", view=view, locale=locale_name(),
                                today_count=today_count(act))
     return redirect(url_for("tally.activity", activity_id=saved.activity_id), 303)
 
@@ -237,7 +233,7 @@ def catalogue():
 
 def _catalogue_version(contexts) -> str:
     digest = hashlib.sha256(_rendered_from().encode())
-    digest.update(repr((user().id, session.get("csrf_token"), locale())).encode())
+    digest.update(repr((user().id, session.get("csrf_token"), locale_name())).encode())
     for act, ctx in contexts:
         spec = ctx["spec"]
         digest.update(repr((
