@@ -302,8 +302,13 @@ def _custom_plans(session: Session) -> None:
     plan, which cannot see how many rows a time range holds: it guessed 45 of the 233,452
     value rows of the 10 M activity-year, sorted them on disk instead of hashing them, and
     took twice as long (bench/stats.py). SET LOCAL ends with the transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    done = session.info.get("nara_custom_plans")
+    if done is not None and done is session.get_transaction():
+        return  # set already in this transaction
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    session.info["nara_custom_plans"] = session.get_transaction()
 
 
 def _tally_filter(scope: Scope, period: Period):
@@ -341,23 +346,6 @@ def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bo
     return _cell(n, key_sum, cell_keys)
 
 
-def activity_counts(session: Session, scope: Scope, period: Period, *,
-                    cell_keys: bool = False) -> dict:
-    _custom_plans(session)
-    _custom_plans(session)
-    stmt = (select(Tally.activity_id, func.count(), func.sum(Tally.record_key))
-            .where(_tally_filter(scope, period)).group_by(Tally.activity_id))
-    return {a: _cell(n, k, cell_keys) for a, n, k in session.exec(stmt)}
-
-
-def unit_counts(session: Session, scope: Scope, period: Period, *,
-                cell_keys: bool = False) -> dict:
-    _custom_plans(session)
-    stmt = (select(Tally.unit_id, func.count(), func.sum(Tally.record_key))
-            .where(_tally_filter(scope, period)).group_by(Tally.unit_id))
-    return {u: _cell(n, k, cell_keys) for u, n, k in session.exec(stmt)}
-
-
 def field_counts(session: Session, scope: Scope, period: Period, keys, *,
                  cell_keys: bool = False) -> dict:
     """{(field key, option code): sum of counts}; count fields have code None."""
@@ -375,16 +363,6 @@ def _bucket_case(column, buckets: list[Bucket]):
     # CASE needs at least one WHEN (issue 12: `CASE ELSE 0 END` was a syntax error)
     return case(*[(column < bound, i) for i, bound in enumerate(bounds)],
                 else_=len(buckets) - 1)
-
-
-def bucket_totals(session: Session, scope: Scope, period: Period, *,
-                  cell_keys: bool = False) -> dict:
-    """{bucket index: live tallies} across the period's buckets."""
-    _custom_plans(session)
-    bucket = _bucket_case(Tally.occurred_at, period.buckets()).label("bucket")
-    stmt = (select(bucket, func.count(), func.sum(Tally.record_key))
-            .where(_tally_filter(scope, period)).group_by(bucket))
-    return {int(b): _cell(n, k, cell_keys) for b, n, k in session.exec(stmt)}
 
 
 def series_counts(session: Session, scope: Scope, period: Period, keys, *,
