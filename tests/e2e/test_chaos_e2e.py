@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -267,7 +268,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     assert (lost, duplicated) == (0, 0)
     assert page.evaluate(PENDING_JS) == 0
     wait_until(page, "() => document.getElementById('outbox-badge').hidden")
-    assert page.locator("#outbox-badge .outbox-count").inner_text() == "0"
+    expect(page.locator("#outbox-badge .outbox-count")).to_have_text("0")
     for key in keys:  # every bubble in every thread: saved (or undone by no one: none)
         page.goto(f"/activities/{activity_id(live_app, key)}")
         page.locator(".tally-bar").wait_for()

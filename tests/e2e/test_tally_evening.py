@@ -7,6 +7,8 @@ fältare, has two and an exempt one); the evening is the same for any of them.
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import login, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, chip, rows, wait_for_rows
 from tests.e2e.test_tally_thread_e2e import NO_OVERFLOW_JS, UNDO_ON_TOP_JS, snap
@@ -134,4 +136,4 @@ def test_the_field_workers_evening_offline_arrives_exactly_once(
         assert statuses and set(statuses) <= {"Sparad", "Ångrad", "Rättad", "Sparad (rättelse)"}
         assert page.locator("#bubbles > li.status-pending").count() == 0
         no_overflow(page, key)
-    assert page.locator("#outbox-badge .outbox-count").inner_text() == "0"
+    expect(page.locator("#outbox-badge .outbox-count")).to_have_text("0")
