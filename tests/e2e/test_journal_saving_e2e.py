@@ -137,6 +137,7 @@ def test_a_failed_save_keeps_the_text_with_the_error_at_the_field(page):
 
 def test_a_note_by_keyboard_alone_focus_after_save_and_after_a_server_error(page):
     _open_astrid(page)
+    page.evaluate("() => { document.getElementById('saved-status').dataset.kept = 'yes'; }")
     note = page.get_by_role("textbox", name="Anteckningen")
     note.focus()
     page.keyboard.type("Astrid läste tidningen.")
@@ -149,6 +150,8 @@ def test_a_note_by_keyboard_alone_focus_after_save_and_after_a_server_error(page
     expect(page.locator("#saved-status")).to_have_text("Anteckningen sparad.")
     expect(page.locator("#bubbles .bubble.entry.mine").last).to_contain_text("tidningen")
     expect(spara).to_be_focused()  # not lost to <body>
+    # "Sparad" was said by the live region that stays in the page (updated in place)
+    expect(page.locator("#saved-status")).to_have_attribute("data-kept", "yes")
 
     page.locator("#composer input[name=category]").first.focus()
     page.keyboard.press("Space")

@@ -155,7 +155,7 @@ def test_every_room_fits_the_phone_with_unique_ids_and_no_axe_violations(
     assert rooms.found == {}
 
 
-@pytest.mark.parametrize("mode", ["sv-light", "sv-dark"])
+@pytest.mark.parametrize("mode", list(MODES))
 def test_the_offline_rooms_fit_the_phone_with_unique_ids_and_no_axe_violations(
         browser, live_server, live_app, mode):
     """The offline tally shell and the offline inbox shell, reached by tapping."""

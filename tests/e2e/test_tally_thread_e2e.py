@@ -272,6 +272,7 @@ def test_keyboard_only_a_tally_is_saved_and_undone_and_focus_never_falls_to_the_
     login(page, "fia")
     open_thread(page, live_app, "faltare-allvarssamtal")
     before = rows(live_app)
+    page.evaluate("() => { document.getElementById('saved-status').dataset.kept = 'yes'; }")
     page.locator("[data-open-sheet]").focus()
     page.keyboard.press("Enter")  # "Ny": the sheet opens and takes focus
     page.locator("#composer-sheet[open]").wait_for()
@@ -301,6 +302,8 @@ def test_keyboard_only_a_tally_is_saved_and_undone_and_focus_never_falls_to_the_
         "() => document.activeElement.matches('#bubbles > li.status-voided:last-child')")
     assert page.locator("#saved-status").inner_text().startswith("Ångrad · ")
     assert page.locator("#saved-status").get_attribute("role") == "status"
+    # the live region is the one that was in the page: updated in place, never swapped
+    assert page.locator("#saved-status").get_attribute("data-kept") == "yes"
 
 
 def test_a_journal_link_offline_says_it_needs_a_connection(page, context):
