@@ -3,6 +3,7 @@ exactly-once retries, validation at the field, undo, correction, the offline cat
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from datetime import timedelta
@@ -294,3 +295,13 @@ def test_inbox_lists_the_activities_as_threads(client, db, fia):
     page = html_text(client.get("/"))
     for name in ("Allvarssamtal med enskild", "Gruppverksamhet", "Uppsökande verksamhet"):
         assert name in page
+
+
+def test_the_correction_page_writes_the_time_as_the_threads_do(client, db, fia):
+    """One way to write time (issue 15 §5): 'i dag 10:39', not '2026-12-01 10:39'."""
+    a = activity(db, "faltare-allvarssamtal")
+    old, _ = record_tally(db, fia, a, CASES[a.key][0], uuid.uuid4(),
+                          now=utcnow() - timedelta(hours=2))
+    db.commit()
+    shown = text_of(soup(client.get(f"/tallies/{old.id}/correct")).select_one(".bubble-meta time"))
+    assert re.fullmatch(r"i (dag|går) \d{2}:\d{2}", shown), shown

@@ -328,7 +328,22 @@ document.addEventListener("click", (event) => {
   text.setSelectionRange(text.value.length, text.value.length);
 });
 
+// A sideways row of phrases or topics that is cut off at the screen's edge says so below it:
+// a clipped chip alone is no hint (issue 15 §1).
+function hintCutOffRows() {
+  for (const row of document.querySelectorAll(".composer .scroll-x")) {
+    const hint = row.nextElementSibling;
+    if (!hint?.classList.contains("swipe-hint")) continue;
+    hint.hidden = !(row.clientWidth > 0 && row.scrollWidth > row.clientWidth + 1);
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.name === "category") hintCutOffRows();  // its topics row appears
+});
+window.addEventListener("resize", hintCutOffRows);
+
 function setUp() {
+  hintCutOffRows();
   if (!currentDrafts()) return;
   if (document.getElementById("bubbles") && composer() && !location.hash) toBottom();
   flush();
@@ -337,6 +352,7 @@ function setUp() {
 document.addEventListener("htmx:after:swap", (event) => {
   const target = event.detail?.ctx?.target;
   if (target?.id === "bubbles" || target?.id === "composer") toBottom();
+  hintCutOffRows();
 });
 document.addEventListener("htmx:after:settle", () => flush());
 window.addEventListener("online", () => flush());

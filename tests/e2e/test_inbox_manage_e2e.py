@@ -6,16 +6,20 @@ Screenshots, light and dark, go to test-artifacts/screenshots/ (and NARA_SHOTS i
 from __future__ import annotations
 
 import os
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from models.access import Unit
-from models.core.db import new_session
+from models.access import Unit, user_named
+from models.catalogue import Activity
+from models.core.db import new_session, utcnow
+from models.tally.record import record_tally
 from tests.e2e.conftest import PHONE, SHOTS, axe_violations, login
 
-ROLES = ["fia", "kim", "hanna", "hugo", "maja", "admin"]
+ROLES = ["fia", "kim", "hanna", "hugo", "maja", "admin", "arkiv"]  # every role
 MANAGER_PAGES = {
     "stats-exact": "/manage/stats",
     "stats-shared": "/manage/stats?view=shared",
@@ -91,11 +95,26 @@ def test_the_folded_exempt_activities_open_with_one_tap(page):
     assert overflow(page) <= 0
 
 
+def record_late_tally(app) -> None:
+    """Fia registers now a talk she had 26 hours ago: registered today, happened yesterday."""
+    with new_session(app.extensions["nara_engine"]) as session:
+        activity = session.exec(
+            select(Activity).where(Activity.key == "faltare-allvarssamtal")).one()
+        record_tally(session, user_named(session, "fia"), activity,
+                     {"gender_young": "k", "age_individual": "17", "problem_area": "skola",
+                      "route_in": "skola"}, uuid.uuid4(),
+                     occurred_at=utcnow() - timedelta(hours=26))
+        session.commit()
+
+
 def test_the_inbox_and_the_day_feed_show_the_same_count(page, live_app):
     login(page, "maja")
     row = page.locator("#section-units a.thread-row", has_text="Fältgruppen")
+    before = row.locator(".thread-last").inner_text().strip()
+    record_late_tally(live_app)  # counts today in both, or the two disagree
+    page.reload()
     in_inbox = row.locator(".thread-last").inner_text().strip()
-    assert in_inbox.startswith("Registrerat i dag:")
+    assert in_inbox.startswith("Registrerat i dag:") and in_inbox != before
     row.tap()
     page.wait_for_url(f"**/manage/units/{unit_id(live_app, 'Fältgruppen')}/day")
     assert page.locator("#day-count").inner_text().strip() == in_inbox

@@ -137,6 +137,7 @@ def test_a_failed_save_keeps_the_text_with_the_error_at_the_field(page):
 
 def test_a_note_by_keyboard_alone_focus_after_save_and_after_a_server_error(page):
     _open_astrid(page)
+    page.evaluate("() => { document.getElementById('saved-status').dataset.kept = 'yes'; }")
     note = page.get_by_role("textbox", name="Anteckningen")
     note.focus()
     page.keyboard.type("Astrid läste tidningen.")
@@ -149,6 +150,8 @@ def test_a_note_by_keyboard_alone_focus_after_save_and_after_a_server_error(page
     expect(page.locator("#saved-status")).to_have_text("Anteckningen sparad.")
     expect(page.locator("#bubbles .bubble.entry.mine").last).to_contain_text("tidningen")
     expect(spara).to_be_focused()  # not lost to <body>
+    # "Sparad" was said by the live region that stays in the page (updated in place)
+    expect(page.locator("#saved-status")).to_have_attribute("data-kept", "yes")
 
     page.locator("#composer input[name=category]").first.focus()
     page.keyboard.press("Space")
@@ -200,3 +203,23 @@ def test_on_a_laptop_the_focused_when_toggle_is_not_under_spara(browser, live_se
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
     assert hit
     context.close()
+
+
+# Chip and phrase rows of the composer that go on past the screen's edge, and whether the
+# line under each says so.
+CUT_OFF_ROWS_JS = """() => [...document.querySelectorAll('#composer .chips, #composer .phrases')]
+  .filter((row) => row.checkVisibility() && row.scrollWidth > row.clientWidth + 1)
+  .map((row) => ({ row: row.className,
+                   sideways: row.classList.contains('scroll-x'),
+                   hinted: !!row.nextElementSibling?.matches('.swipe-hint:not([hidden])') }))"""
+
+
+def test_every_row_of_chips_wraps_or_says_it_goes_on_sideways(page):
+    _open_astrid(page)
+    page.locator("#composer").get_by_role("radio", name="Åtgärd").check()  # its topics show
+    rows = page.evaluate(CUT_OFF_ROWS_JS)
+    assert rows  # the demo's quick phrases do not fit on a phone
+    assert [row for row in rows if not (row["sideways"] and row["hinted"])] == []
+    expect(page.locator("#composer .swipe-hint:visible").first).to_have_text(
+        "Svep i sidled för fler →")
+    page.screenshot(path=f"{SHOTS}/journal-swipe-hints.png", caret="initial")

@@ -7,6 +7,7 @@ fältare, has two and an exempt one); the evening is the same for any of them.
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, wait_until
@@ -71,6 +72,7 @@ def log_again(page, times: int) -> None:
         no_overflow(page, "after a tally")
 
 
+@pytest.mark.live_server(process=True)
 def test_the_field_workers_evening_offline_arrives_exactly_once(
         page, context, live_app, live_server):
     login(page, "kim")
@@ -121,7 +123,7 @@ def test_the_field_workers_evening_offline_arrives_exactly_once(
                      ".textContent.trim() === '15'")
     assert rows(live_app) == before
 
-    live_server.stop()  # the server is killed and comes back while the phone is offline
+    live_server.kill()  # SIGKILL: the server dies and comes back while the phone is offline
     live_server.start()
     context.set_offline(False)
     wait_for_rows(page, live_app, before + 15)
