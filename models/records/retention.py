@@ -52,13 +52,12 @@ from models.records.self_checks import SelfCheckItem
 ACCESS_LOG_KIND = "access_log"  # the access log's own retention, a row like the others
 REASON_MAX = 300
 
-# The defaults the migrations seed (0011, in Swedish since 0019); the table is the truth,
-# admins edit it. The source is shown as written, to Swedish-speaking staff.
+# The defaults the migration seeds (0011); the table is the truth, admins edit it.
 DEFAULT_PERIODS = {
-    "sol": (5, "Underlag 003: akter enligt SoL bevaras 5 år efter den sista anteckningen."),
-    "lss": (5, "Underlag 003: akter enligt LSS bevaras 5 år efter den sista anteckningen."),
-    "service": (2, "Underlag 002: serviceinsatser bevaras 2 år efter den sista anteckningen."),
-    ACCESS_LOG_KIND: (5, "Åtkomstloggens rader bevaras 5 år räknat från dagen de skrevs."),
+    "sol": (5, "Seed 003: SoL files are kept 5 years after the last entry."),
+    "lss": (5, "Seed 003: LSS files are kept 5 years after the last entry."),
+    "service": (2, "Seed 002: service interventions are kept 2 years after the last entry."),
+    ACCESS_LOG_KIND: (5, "Issue 14: access-log rows are kept 5 years from the row's date."),
 }
 
 
