@@ -223,3 +223,14 @@ def test_every_row_of_chips_wraps_or_says_it_goes_on_sideways(page):
     expect(page.locator("#composer .swipe-hint:visible").first).to_have_text(
         "Svep i sidled för fler →")
     page.screenshot(path=f"{SHOTS}/journal-swipe-hints.png", caret="initial")
+
+
+def test_the_journal_composer_at_rest_leaves_most_of_the_screen_to_the_thread(page):
+    """The journal composer was the best part of the phone (31 % of the screen, issue 15).
+    Its kind-of-note chips go sideways with a hint instead of wrapping onto five rows (60 %);
+    with the two hints and "keep kind and topic" it takes 42 %."""
+    _open_astrid(page)
+    height = page.evaluate("() => document.querySelector('#composer').getBoundingClientRect()"
+                           ".height / window.innerHeight")
+    page.screenshot(path=f"{SHOTS}/journal-composer-at-rest.png", caret="initial")
+    assert height <= 0.45, f"the composer covers {height:.0%} of the screen"
