@@ -4,6 +4,9 @@ settings change is in the admin log with before and after; deactivation asks fir
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from playwright.sync_api import expect
 from sqlmodel import func, select
 
@@ -13,13 +16,19 @@ from models.core.db import new_session
 from models.tally.record import Tally
 from tests.e2e.conftest import SHOTS, axe_violations, login, shot
 
+OURS = Path("/work/shots/admin17")  # where the lead collects screenshots, when it exists
+
 
 def look(page, name: str) -> None:
-    """A screenshot of the viewport and of the whole page (test-artifacts/screenshots/),
-    kept for people to look at."""
-    shot(page, f"admin-{name}")
-    page.screenshot(path=str(SHOTS / f"admin-{name}-full.png"), full_page=True,
-                    caret="initial")
+    """A screenshot of the viewport and of the whole page (test-artifacts/screenshots/, and
+    /work/shots/admin17 when /work/shots exists), kept for people to look at."""
+    path = shot(page, f"admin-{name}")
+    full = SHOTS / f"admin-{name}-full.png"
+    page.screenshot(path=str(full), full_page=True, caret="initial")
+    if OURS.parent.exists():
+        OURS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, OURS / f"{name}.png")
+        shutil.copy(full, OURS / f"{name}-full.png")
 
 
 def fits_and_passes_axe(page, name: str) -> None:
