@@ -358,3 +358,107 @@ def test_a_refusal_from_the_provider_is_said_above_its_button(oidc, client):
     page = soup(client.get("/login/oidc/callback?error=access_denied&state=x"))
     assert page.select_one("#login-error").find_next("a")["id"] == "idp-login"
     assert page.select_one("#username").get("aria-invalid") is None
+
+
+# --- gaps found in the audit of issue 17 §1 -----------------------------------------------
+
+
+def test_the_environment_alone_sets_the_provider_up(database_url, provider, monkeypatch):
+    """OIDC_* and LOCAL_LOGIN read from the environment, as a deployment sets them."""
+    from app import create_app
+    from tests.conftest import SECRET
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    for name, value in {"OIDC_ISSUER": f"{provider.issuer}/", "OIDC_CLIENT_ID": CLIENT_ID,
+                        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+                        "OIDC_SCOPES": "openid profile groups",
+                        "OIDC_USER_CLAIM": "preferred_username",
+                        "OIDC_BUTTON_LABEL": "Logga in med Freja", "LOCAL_LOGIN": "0"}.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                      "PREFER_HTTPS": False, "FAST_PASSWORD_HASHING": True})
+    try:
+        client = app.test_client()
+        page = soup(client.get("/login"))
+        assert page.select_one("#idp-login").get_text(strip=True) == "Logga in med Freja"
+        assert page.select_one("form input[name=password]") is None
+        target = urlsplit(client.get("/login/oidc").headers["Location"])
+        query = parse_qs(target.query)
+        assert f"{target.scheme}://{target.netloc}" == provider.issuer
+        assert (query["client_id"], query["scope"]) == ([CLIENT_ID], ["openid profile groups"])
+        assert app.config["OIDC_USER_CLAIM"] == "preferred_username"
+    finally:
+        app.extensions["nara_engine"].dispose()
+
+
+def test_an_unknown_person_gets_no_account_unless_accounts_may_be_made(oidc, client, db):
+    response = client.get(at_provider(client, login="hsa-bo"))
+    assert response.status_code == 403
+    assert db.exec(select(idp.User).where(idp.User.username == "bo")).first() is None
+    assert db.exec(select(idp.IdpLink)).first() is None
+
+
+def test_automatic_linking_never_takes_an_account_linked_to_another_identity(oidc, client,
+                                                                           people, db,
+                                                                           provider):
+    oidc.config["OIDC_AUTO_LINK_BY"] = "preferred_username"
+    anna = linked(people, db, provider, subject="hsa-other")
+    assert client.get(at_provider(client)).status_code == 403
+    db.expire_all()
+    assert idp.link_of(db, anna).subject == "hsa-other"
+    assert sessions_of(db) == []
+
+
+def test_the_user_claim_names_what_a_link_holds(oidc, client, people, db, provider):
+    oidc.config["OIDC_USER_CLAIM"] = "preferred_username"
+    anna = linked(people, db, provider, subject="anna")  # the provider's preferred_username
+    assert urlsplit(client.get(at_provider(client)).headers["Location"]).path == "/"
+    assert [s.user_id for s in sessions_of(db)] == [anna.id]
+
+
+def test_only_the_named_break_glass_account_keeps_its_password(oidc, client, people, db):
+    oidc.config.update(LOCAL_LOGIN=False, BREAK_GLASS_USERS="noed-admin")
+    people.user("it-admin", role="admin")
+    people.user("noed-admin", role="admin")
+    refused = client.post("/login?local=1", data={"username": "it-admin", "password": PASSWORD})
+    assert refused.status_code == 401
+    allowed = client.post("/login?local=1",
+                          data={"username": "noed-admin", "password": PASSWORD})
+    assert allowed.status_code == 302
+
+
+def test_a_lower_level_does_not_open_the_journal(oidc, client, people, db, provider):
+    from tests.journal_helpers import make_home
+
+    oidc.config["OIDC_REQUIRED_ACR"] = LOA3
+    home = make_home(people)
+    idp.link(db, home.hanna, provider.issuer, "hsa-anna", by=None)
+    db.commit()
+    client.get(at_provider(client, acr=LOA2))
+    response = client.get(f"/journal/{home.client.id}")
+    assert response.status_code == 403
+    assert "starkare inloggning" in soup(response).get_text()
+
+
+def test_the_required_level_opens_the_journal(oidc, client, people, db, provider):
+    from tests.journal_helpers import make_home
+
+    oidc.config["OIDC_REQUIRED_ACR"] = LOA3
+    home = make_home(people)
+    idp.link(db, home.hanna, provider.issuer, "hsa-anna", by=None)
+    db.commit()
+    client.get(at_provider(client, acr=LOA3))
+    assert client.get(f"/journal/{home.client.id}").status_code == 200
+
+
+def test_the_provider_asks_for_the_required_level(oidc, client):
+    oidc.config["OIDC_REQUIRED_ACR"] = LOA3
+    query = parse_qs(urlsplit(client.get("/login/oidc").headers["Location"]).query)
+    assert query["acr_values"] == [LOA3]
+
+
+def test_back_from_the_providers_sign_out_the_login_page_says_so(oidc, client):
+    response = client.get("/logout/done?state=en")
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/login"
+    assert parse_qs(target.query) == {"reason": ["logged-out"], "lang": ["en"]}

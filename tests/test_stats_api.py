@@ -185,3 +185,77 @@ def test_a_token_without_units_is_a_field_error(client, people, world):
 def test_a_manager_cannot_issue_tokens(client, people, world):
     people.login(world["manager"])
     assert client.get("/api/tokens").status_code in (403, 404)
+
+
+# --- gaps found in the audit of issue 18 §3 -----------------------------------------------
+
+
+def _figures_of(document) -> set[tuple[str, str, str, str]]:
+    """Every published figure of a JSON answer as (dimension, code, value, text)."""
+    out = {("total", "total", str(document["total"]["value"]), document["total"]["text"])}
+    out |= {("series", b["start"], str(b["value"]), b["text"]) for b in document["series"]}
+    for table in document["tables"]:
+        dim = table["dimension"]["code"]
+        out |= {(dim, c["code"], str(c["value"]), c["text"]) for c in table["cells"]}
+        if table["total"] is not None:
+            out.add((dim, "total", str(table["total"]["value"]), table["total"]["text"]))
+    return out
+
+
+def test_csv_carries_every_figure_of_the_json_answer(client, world):
+    document = _get(client, world["secret"]).get_json()
+    rows = list(csv.reader(io.StringIO(
+        _get(client, world["secret"], format="csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert {(r[5], r[7], r[9], r[10]) for r in rows[1:]} == _figures_of(document)
+    assert len(rows) - 1 == len(_figures_of(document))  # one row per figure
+
+
+def test_the_activities_answer_follows_the_published_schema(client, world):
+    response = client.get("/api/stats/v1/activities",
+                          headers={"Authorization": f"Bearer {world['secret']}"})
+    schema = {"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"],
+              "$ref": "#/$defs/activities_document"}
+    jsonschema.validate(response.get_json(), schema)
+
+
+def test_the_schema_names_its_dates_as_dates(client, world):
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    document = _get(client, world["secret"]).get_json()
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=checker).validate(document)
+    document["period"]["start"] = "2026-11-31"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(SCHEMA, format_checker=checker).validate(document)
+
+
+def test_only_the_sha256_of_the_secret_is_stored(db, world):
+    import hashlib
+
+    stored = db.get(ApiToken, world["token"].id)
+    assert stored.token_hash == hashlib.sha256(world["secret"].encode()).hexdigest()
+
+
+def test_the_admin_revokes_a_token_on_its_page_and_it_stops_working(client, people, world):
+    assert _get(client, world["secret"]).status_code == 200
+    people.login("ada")
+    page = soup(client.get("/api/tokens"))
+    form = page.select_one(f"form[action='/api/tokens/{world['token'].id}/revoke']")
+    assert client.post(form["action"]).status_code == 303
+    people.logout()
+    assert _get(client, world["secret"]).status_code == 401
+
+
+def test_a_token_counts_only_its_own_units_tallies(client, db, people, world):
+    from models.catalogue import ActivityUnit
+
+    db.add(ActivityUnit(activity_id=world["activity"].id, unit_id=world["other"].id))
+    db.commit()
+    olle = people.user("olle", "staff", [world["other"]])
+    for _n in range(40):
+        record_tally(db, olle, world["activity"], {
+            "gender_young": "m", "age_individual": "16", "problem_area": "skola",
+            "route_in": "polis"}, uuid.uuid4(), occurred_at=WHEN, now=WHEN,
+            unit=world["other"])
+    db.commit()
+    document = _get(client, world["secret"]).get_json()
+    assert [u["label"] for u in document["units"]] == [world["unit"].name]
+    assert document["total"]["value"] <= 9 + 4  # Fältgruppen's 9, never the other 40

@@ -331,3 +331,23 @@ def test_the_command_stores_nothing_and_fails_when_a_row_is_wrong(runner, db, al
     assert result.exit_code == 1
     assert "Rad 3" in result.output
     assert _tallies(db) == 0
+
+
+def test_a_count_outside_the_fields_bounds_is_a_row_error_naming_the_field(db, people, app):
+    """Counts are checked as the composer checks them: Antal träffar is 1–10."""
+    load_catalogue(db)
+    act = activity(db, "faltare-gruppverksamhet")
+    from models.catalogue import units_of_activity
+    unit_id = units_of_activity(db, act.id)[0].id
+    admin = people.user("ada", "admin")
+    header = ["Datum", "Antal träffar", "Antal vuxna", "Antal barn och kön: Flickor",
+              "children_by_gender.m"]
+    rows = [["2025-05-05", "2", "1", "4", "3"], ["2025-05-06", "11", "1", "4", "3"]]
+    with app.test_request_context(), force_locale("sv"):
+        report = import_file(db, admin, act, unit_id, _csv(rows, header), "grupp.csv",
+                             EARLIEST, TODAY)
+        problems = [(p.row, p.message) for p in report.problems]
+    db.commit()
+    assert [row for row, _m in problems] == [3]
+    assert "Antal träffar" in problems[0][1]
+    assert report.stored is None and _tallies(db) == 0

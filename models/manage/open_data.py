@@ -254,11 +254,19 @@ def csv_rows(document: dict) -> list[list[str]]:
             document["period"]["start"], document["period"]["end"]]
     out = [head, base + ["total", "Totalt", "total", "Totalt",
                          _num(document["total"]["value"]), document["total"]["text"]]]
+    for bucket in document["series"]:  # dimension "series": code = the bucket's first day
+        span = bucket["start"] if bucket["start"] == bucket["end"] else (
+            f"{bucket['start']}/{bucket['end']}")
+        out.append(base + ["series", "Tidsserie", bucket["start"], span,
+                           _num(bucket["value"]), bucket["text"]])
     for table in document["tables"]:
         dim = table["dimension"]
         for cell in table["cells"]:
             out.append(base + [dim["code"], dim["label"], cell["code"], cell["label"],
                                _num(cell["value"]), cell["text"]])
+        if table["total"] is not None:  # the table's own total: code "total"
+            out.append(base + [dim["code"], dim["label"], "total", table["total"]["label"],
+                               _num(table["total"]["value"]), table["total"]["text"]])
     return out
 
 

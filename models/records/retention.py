@@ -59,6 +59,23 @@ DEFAULT_PERIODS = {
     "service": (2, "Seed 002: service interventions are kept 2 years after the last entry."),
     ACCESS_LOG_KIND: (5, "Issue 14: access-log rows are kept 5 years from the row's date."),
 }
+# The seeded sources in words for the page (the stored text is the migration's English):
+# an admin reads them in their language until someone cites a decision of their own.
+DEFAULT_SOURCE_TEXTS = {
+    "sol": _l("Seed 003: SoL files are kept 5 years after the last entry."),
+    "lss": _l("Seed 003: LSS files are kept 5 years after the last entry."),
+    "service": _l("Seed 002: service interventions are kept 2 years after the last entry."),
+    ACCESS_LOG_KIND: _l("Access-log rows are kept 5 years from the row's date (the access "
+                        "log's own retention)."),
+}
+
+
+def source_text(kind: str, source: str) -> str:
+    """A period's cited source as the page shows it: a seeded one translated."""
+    default = DEFAULT_PERIODS.get(kind)
+    if default is not None and source == default[1]:
+        return str(DEFAULT_SOURCE_TEXTS[kind])
+    return source
 
 
 # --- tables ------------------------------------------------------------------------------

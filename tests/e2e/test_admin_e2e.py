@@ -14,18 +14,21 @@ from models.access import Unit, User
 from models.catalogue import Activity, FieldSet, current_field_set, spec_of
 from models.core.db import new_session
 from models.tally.record import Tally
-from tests.e2e.conftest import axe_violations, login, shot
+from tests.e2e.conftest import SHOTS, axe_violations, login, shot
 
-OURS = Path("/work/shots/admin17")
+OURS = Path("/work/shots/admin17")  # where the lead collects screenshots, when it exists
 
 
 def look(page, name: str) -> None:
-    """A screenshot of the viewport and of the whole page, kept for people to look at."""
+    """A screenshot of the viewport and of the whole page (test-artifacts/screenshots/, and
+    /work/shots/admin17 when /work/shots exists), kept for people to look at."""
     path = shot(page, f"admin-{name}")
+    full = SHOTS / f"admin-{name}-full.png"
+    page.screenshot(path=str(full), full_page=True, caret="initial")
     if OURS.parent.exists():
         OURS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, OURS / f"{name}.png")
-        page.screenshot(path=str(OURS / f"{name}-full.png"), full_page=True, caret="initial")
+        shutil.copy(full, OURS / f"{name}-full.png")
 
 
 def fits_and_passes_axe(page, name: str) -> None:
@@ -59,11 +62,13 @@ def _ids(app, model, **where):
 def test_every_admin_page_fits_the_phone_and_passes_axe(page, live_app):
     login(page, "admin")
     fia = _ids(live_app, User, username="fia")
+    me = _ids(live_app, User, username="admin")  # signed in here: a live session listed
     unit = _ids(live_app, Unit, name="Fältgruppen")
     activity, _tally, _set = _busiest_activity(live_app)
     for name, url in (
         ("people", "/admin/"), ("new-person", "/admin/users/new"), ("units", "/admin/units"),
-        ("person", f"/admin/users/{fia}"), ("deactivate", f"/admin/users/{fia}/deactivate"),
+        ("person", f"/admin/users/{fia}"), ("person-signed-in", f"/admin/users/{me}"),
+        ("deactivate", f"/admin/users/{fia}/deactivate"),
         ("catalogue", "/admin/catalogue"), ("activity", f"/admin/catalogue/{activity}"),
         ("new-activity", "/admin/catalogue/new"), ("settings", "/admin/settings"),
         ("unit-settings", f"/admin/settings/units/{unit}"), ("log", "/admin/log"),
@@ -170,3 +175,27 @@ def test_the_admin_pages_pass_axe_in_dark_mode(page, live_app):
                       ("settings-dark", "/admin/settings")):
         page.goto(url)
         fits_and_passes_axe(page, name)
+
+
+def test_the_token_and_import_pages_fit_the_phone_and_pass_axe(page, live_app, tmp_path):
+    """The admin pages issue 18 added: the API tokens (with a secret shown once) and the
+    historic import (with a checked file's report)."""
+    login(page, "admin")
+    page.goto("/api/tokens")
+    fits_and_passes_axe(page, "api-tokens")
+    page.get_by_label("System som hämtar").fill("Statistikportalen")
+    page.locator("input[name=units]").first.check()
+    page.get_by_role("button", name="Skapa nyckel").click()
+    expect(page.locator("#token-secret")).to_be_visible()
+    fits_and_passes_axe(page, "api-token-issued")
+    page.goto("/tally/import")
+    fits_and_passes_axe(page, "tally-import")
+    target = page.locator("#import-target option", has_text="Allvarssamtal").first
+    page.select_option("#import-target", target.get_attribute("value"))
+    sheet = tmp_path / "pinnar-2025.csv"
+    sheet.write_text("Datum;Kön;Ålder;Problematik;Väg in\n2025-03-14;Tjej;15;Skola;Polis\n"
+                     "2025-03-15;Tjej;9;Skola;Polis\n", encoding="utf-8")
+    page.set_input_files("#import-file", str(sheet))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.locator("#import-report .import-problems li")).to_have_count(1)
+    fits_and_passes_axe(page, "tally-import-checked")

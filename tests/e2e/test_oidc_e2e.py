@@ -42,6 +42,7 @@ def test_the_idp_button_signs_a_linked_person_in(page, live_server, provider):
     page.wait_for_url(lambda url: url.startswith(live_server.url) and "/login" not in url)
     assert page.url == f"{live_server.url}/"  # the inbox
     shot(page, "oidc-signed-in")
+    assert axe_violations(page) == []
     page.goto("/account")
     assert "Kim Kurator" in page.locator("main").inner_text()
 
@@ -52,6 +53,7 @@ def test_an_unlinked_subject_sees_a_translated_refusal(page, live_server, provid
     error = page.locator("#login-error")
     assert "inte kopplad till något konto i Nära" in error.inner_text()
     shot(page, "oidc-unlinked")
+    assert axe_violations(page) == []
 
 
 def test_sign_out_reaches_the_providers_end_session(page, live_server, provider):

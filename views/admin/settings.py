@@ -28,7 +28,8 @@ def settings():
                   idle_minutes=config["SESSION_IDLE_MINUTES"],
                   max_hours=config["SESSION_MAX_HOURS"],
                   default_idle=DEFAULT_IDLE_DAYS, default_grace=DEFAULT_GRACE_DAYS,
-                  periods=retention.period_rows(db()), kinds=journal_tables.ASSIGNMENT_KINDS)
+                  periods=retention.period_rows(db()), kinds=journal_tables.ASSIGNMENT_KINDS,
+                  source_text=retention.source_text)
 
 
 def _unit(unit_id: int) -> access.Unit:

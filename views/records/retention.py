@@ -157,7 +157,8 @@ def lift_hold(hold_id: int):
 def periods():
     """How long each kind of file is kept, and the rule each period cites."""
     return render("records/periods.html", rows=retention.period_rows(db()), errors={},
-                  form={}, editable=_may_edit(), kinds=j.ASSIGNMENT_KINDS)
+                  form={}, editable=_may_edit(), kinds=j.ASSIGNMENT_KINDS,
+                  source_text=retention.source_text)
 
 
 @bp.route("/periods", methods=["POST"])
@@ -176,7 +177,8 @@ def save_period():
         db().rollback()
         return render("records/periods.html", rows=retention.period_rows(db()),
                       errors={error.field or "form": error.message}, form=form,
-                      editable=True, kinds=j.ASSIGNMENT_KINDS), 422
+                      editable=True, kinds=j.ASSIGNMENT_KINDS,
+                      source_text=retention.source_text), 422
     db().commit()
     flash(_("The retention period is saved."))
     return redirect(url_for("records.periods"))
