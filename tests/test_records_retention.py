@@ -3,14 +3,14 @@ holds, the plan, the run (a failed package destroys nothing), the log review aft
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
 from models.access import AccessLog, log_access
-from models.core.clock import local_today
+from models.core.clock import LOCAL_TZ, local_today
 from models.core.db import new_session, utcnow
 from models.core.errors import DomainError
 from models.journal.shift import log_rows
@@ -18,7 +18,7 @@ from models.journal.tables import Client
 from models.records import retention
 from models.records.archive import PackageError
 from tests.conftest import soup
-from tests.records_helpers import NUMBERS, old_file
+from tests.records_helpers import NUMBERS, old_file, written_at
 
 YEARS = {"sol": 5, "lss": 5, "service": 2}
 
@@ -68,6 +68,90 @@ def test_the_plan_leaves_out_a_file_the_day_before_it_is_due(db, people, clock, 
         old_file(db, clock, unit, hanna, "Dag Sexton", NUMBERS[16], years_ago=7)
     due = date(local_today().year - 7 + 5, 12, 31)
     assert retention.plan(db, due.year, today=date(due.year, 12, 30)) == []
+
+
+# --- the date rules through the database (SQLite and PostgreSQL) ------------------------
+
+
+def _local(year, month, day, hour=12, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def _due_of(db, people, name):
+    """The due date the records officer sees for one file (read from the database)."""
+    (found,) = retention.find_files(db, people.user("arkiv", "records"), name)
+    return found.due
+
+
+def test_a_last_entry_just_after_local_midnight_on_new_years_day_counts_in_the_new_year(
+        db, people, clock, app):
+    """00:30 on 1 January in Sweden is still 31 December in UTC: the local day counts."""
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 6
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 1, 1, 0, 30), unit, hanna, "Nyårs Dag", NUMBERS[16])
+    assert _due_of(db, people, "Nyårs") == date(year + 5, 12, 31)
+    assert retention.plan(db, year + 4, today=date(year + 4, 12, 31)) == []
+
+
+def test_a_last_entry_late_on_new_years_eve_counts_in_the_old_year(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 7
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 12, 31, 23, 30), unit, hanna, "Nyårs Afton",
+                   NUMBERS[16])
+    assert _due_of(db, people, "Nyårs") == date(year + 5, 12, 31)
+
+
+def test_a_last_entry_on_a_leap_day_is_due_by_its_year_in_the_plan(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    leap = next(y for y in range(local_today().year - 2, 1990, -1) if y % 4 == 0)
+    with app.test_request_context():
+        written_at(db, clock, _local(leap, 2, 29), unit, hanna, "Skott Dag", NUMBERS[16],
+                   kind="service")
+    due = date(leap + 2, 12, 31)
+    assert retention.plan(db, due.year, today=date(due.year, 12, 30)) == []
+    assert [f.due for p in retention.plan(db, due.year, today=due) for f in p.files] == [due]
+
+
+def test_a_file_with_entries_under_two_kinds_is_kept_for_the_longer_in_the_plan(
+        db, people, clock, app):
+    """A service file closed 3 years ago would be due (2 years); its SoL assignment's
+    last entry 4 years ago keeps it until next year (5 years)."""
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year
+    with app.test_request_context():
+        client = written_at(db, clock, _local(year - 4, 3, 1), unit, hanna, "Två Slag",
+                            NUMBERS[16], kind="sol")
+        written_at(db, clock, _local(year - 3, 3, 1), unit, hanna, "", "", kind="service",
+                   client=client)
+    assert _due_of(db, people, "Två Slag") == date(year + 1, 12, 31)
+    assert retention.plan(db, year) == []
+
+
+def test_a_file_without_assignments_or_entries_is_due_from_its_creation_in_the_plan(
+        db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 6
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 6, 15), unit, hanna, "Tom Akt", NUMBERS[16],
+                   entry=False)
+    plans = retention.plan(db, local_today().year)
+    assert [(f.client.name, f.due) for p in plans for f in p.files] == [
+        ("Tom Akt", date(year + 5, 12, 31))]
+
+
+def test_a_file_with_an_open_assignment_is_not_in_the_plan_however_old(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        old_file(db, clock, unit, hanna, "Öppen Akt", NUMBERS[16], years_ago=9, closed=False)
+    assert retention.plan(db, local_today().year) == []
 
 
 def test_a_closed_file_within_its_period_is_not_due(db, people, clock, app):
