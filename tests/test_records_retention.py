@@ -278,6 +278,26 @@ def test_the_confirmation_page_shows_the_counts(db, people, clock, app, client):
     assert "1" in line and "Enhet" in line
 
 
+def test_the_plan_offers_the_run_when_a_due_file_can_be_destroyed(db, people, clock, app,
+                                                                  client):
+    _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get("/records/retention"))
+    assert page.select('a[href*="/records/retention/run"]')
+    assert page.select(".records-all-held") == []
+
+
+def test_the_plan_offers_no_run_when_every_due_file_is_held(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    officer = people.user("arkiv", "records")
+    retention.set_hold(db, officer, file, "Polisens begäran")
+    db.commit()
+    people.login(officer)
+    page = soup(client.get("/records/retention"))
+    assert page.select('a[href*="/records/retention/run"]') == []
+    assert page.select_one(".records-all-held")
+
+
 def test_running_without_the_confirmation_box_is_a_field_error(db, people, clock, app, client):
     _unit, _hanna, file = _one_due(db, people, clock, app)
     people.login(people.user("arkiv", "records"))
