@@ -458,3 +458,23 @@ def test_a_hold_set_is_confirmed_on_the_page(db, people, clock, app, client):
                                                               "reason": "Överklagande"},
                            follow_redirects=True)
     assert soup(response).select_one(".records-done[role=status]")
+
+
+# --- the records role sees no journal content ------------------------------------------
+
+
+def test_a_records_officer_given_a_unit_and_assigned_still_cannot_read_a_file(db, people,
+                                                                            client):
+    """An admin's mistake (a unit for the officer, then an assignment to a client) does
+    not open the journal to the records role: the file is 'not found'."""
+    from models.access import authorize
+    from models.journal.people import assign_staff, create_client
+
+    unit = people.unit("Enhet")
+    officer = people.user("arkiv", "records", units=[unit])
+    file = create_client(db, unit, "Levande Fil", NUMBERS[16])
+    assign_staff(db, file, officer)
+    db.commit()
+    assert not authorize(db, officer, "journal.read", file)
+    people.login(officer)
+    assert client.get(f"/journal/{file.id}").status_code == 404
