@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 FLASK   := $(BIN)/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test install install-test vendor sw-manifest translations migrate seed lint bench wrk i18n-update e2e unit chromium clean
+.PHONY: run test install install-test vendor sw-manifest translations migrate seed lint bench wrk i18n-update e2e unit chromium pdf-libs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(BIN)/python:
 	$(BIN)/pip install -q ".[test]"
 	touch $@
 
-install: .stamp-install vendor translations
+install: .stamp-install vendor translations pdf-libs
+
+# WeasyPrint (the right-to-read copy, the archive packages' PDF/A) loads Debian's Pango and
+# HarfBuzz's subset library; without the latter its import warns, which the tests treat as
+# an error (seen on a fresh machine: the first PDF test of each worker failed).
+pdf-libs:
+	@{ ldconfig -p | grep -q libharfbuzz-subset.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0; } || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -6,7 +6,12 @@ from datetime import timedelta
 
 from models.core.clock import local_today
 from models.journal.entries import add_entry
-from models.journal.people import assign_staff, create_client, open_assignment
+from models.journal.people import (
+    assign_staff,
+    create_client,
+    open_assignment,
+    record_consent,
+)
 from models.journal.plans import close_assignment
 
 NUMBERS = {  # Luhn-valid personnummer by day of birth (1940-05-DD)
@@ -46,3 +51,33 @@ def mets_schema():
         "http://www.loc.gov/standards/xlink/xlink.xsd", str(folder / "xlink.xsd"))
     return etree.XMLSchema(etree.fromstring(text.encode("utf-8"),
                                             base_url=str(folder / "mets.xsd")))
+
+
+def written_at(db, clock, moment, unit, author, name: str, number: str, kind: str = "sol",
+               client=None, entry: bool = True):
+    """A file (or a further assignment of `client`) whose last entry is written at the
+    local `moment` (an aware datetime), its assignment closed then; without `entry`, a
+    client only, created at that moment."""
+    from models.core.db import utcnow
+
+    delta = moment - utcnow()
+    clock.move(seconds=delta.total_seconds())
+    try:
+        if client is None:
+            client = create_client(db, unit, name, number)
+        if entry:
+            today = local_today()
+            assignment = open_assignment(db, client, kind, "Hemtjänst",
+                                         today - timedelta(days=30),
+                                         None if kind == "service" else today - timedelta(days=35))
+            assign_staff(db, client, author, today - timedelta(days=30))
+            if kind == "service":
+                from tests.journal_helpers import consent_input
+
+                record_consent(db, author, client, assignment, consent_input())
+            add_entry(db, author, client, assignment.id, "action", "Besök gjort")
+            close_assignment(db, author, assignment, today.isoformat(), "no_need", "Avslutat")
+        db.commit()
+    finally:
+        clock.move(seconds=-delta.total_seconds())
+    return client

@@ -65,6 +65,23 @@ def test_filter_by_person_shows_only_that_persons_rows(db, home):
     assert _ids(rows) == {hanna}
 
 
+def test_filter_by_client_shows_only_that_clients_rows(db, home):
+    other = create_client(db, home.unit, "Bertil Test", "19400516-0009")
+    astrid = _log(db, home.hanna, home.client)
+    _log(db, home.hanna, other)
+    db.commit()
+    rows = lr.filtered_rows(db, home.maja, lr.LogFilter(client_id=home.client.id))
+    assert _ids(rows) == {astrid}
+
+
+def test_a_client_outside_my_units_cannot_be_chosen(db, home, people):
+    other = create_client(db, people.unit("Annan enhet"), "Bo Annan", "19900101-0009")
+    db.commit()
+    with pytest.raises(ValidationErrors) as refused:
+        lr.parse_filter(db, home.maja, {"client": str(other.id)})
+    assert set(refused.value.errors) == {"client"}
+
+
 def test_rows_about_another_units_clients_are_not_shown(db, home, people):
     other = create_client(db, people.unit("Annan enhet"), "Bo Annan", "19900101-0009")
     db.flush()

@@ -3,14 +3,14 @@ holds, the plan, the run (a failed package destroys nothing), the log review aft
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
 from models.access import AccessLog, log_access
-from models.core.clock import local_today
+from models.core.clock import LOCAL_TZ, local_today
 from models.core.db import new_session, utcnow
 from models.core.errors import DomainError
 from models.journal.shift import log_rows
@@ -18,7 +18,7 @@ from models.journal.tables import Client
 from models.records import retention
 from models.records.archive import PackageError
 from tests.conftest import soup
-from tests.records_helpers import NUMBERS, old_file
+from tests.records_helpers import NUMBERS, old_file, written_at
 
 YEARS = {"sol": 5, "lss": 5, "service": 2}
 
@@ -68,6 +68,90 @@ def test_the_plan_leaves_out_a_file_the_day_before_it_is_due(db, people, clock, 
         old_file(db, clock, unit, hanna, "Dag Sexton", NUMBERS[16], years_ago=7)
     due = date(local_today().year - 7 + 5, 12, 31)
     assert retention.plan(db, due.year, today=date(due.year, 12, 30)) == []
+
+
+# --- the date rules through the database (SQLite and PostgreSQL) ------------------------
+
+
+def _local(year, month, day, hour=12, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def _due_of(db, people, name):
+    """The due date the records officer sees for one file (read from the database)."""
+    (found,) = retention.find_files(db, people.user("arkiv", "records"), name)
+    return found.due
+
+
+def test_a_last_entry_just_after_local_midnight_on_new_years_day_counts_in_the_new_year(
+        db, people, clock, app):
+    """00:30 on 1 January in Sweden is still 31 December in UTC: the local day counts."""
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 6
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 1, 1, 0, 30), unit, hanna, "Nyårs Dag", NUMBERS[16])
+    assert _due_of(db, people, "Nyårs") == date(year + 5, 12, 31)
+    assert retention.plan(db, year + 4, today=date(year + 4, 12, 31)) == []
+
+
+def test_a_last_entry_late_on_new_years_eve_counts_in_the_old_year(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 7
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 12, 31, 23, 30), unit, hanna, "Nyårs Afton",
+                   NUMBERS[16])
+    assert _due_of(db, people, "Nyårs") == date(year + 5, 12, 31)
+
+
+def test_a_last_entry_on_a_leap_day_is_due_by_its_year_in_the_plan(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    leap = next(y for y in range(local_today().year - 2, 1990, -1) if y % 4 == 0)
+    with app.test_request_context():
+        written_at(db, clock, _local(leap, 2, 29), unit, hanna, "Skott Dag", NUMBERS[16],
+                   kind="service")
+    due = date(leap + 2, 12, 31)
+    assert retention.plan(db, due.year, today=date(due.year, 12, 30)) == []
+    assert [f.due for p in retention.plan(db, due.year, today=due) for f in p.files] == [due]
+
+
+def test_a_file_with_entries_under_two_kinds_is_kept_for_the_longer_in_the_plan(
+        db, people, clock, app):
+    """A service file closed 3 years ago would be due (2 years); its SoL assignment's
+    last entry 4 years ago keeps it until next year (5 years)."""
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year
+    with app.test_request_context():
+        client = written_at(db, clock, _local(year - 4, 3, 1), unit, hanna, "Två Slag",
+                            NUMBERS[16], kind="sol")
+        written_at(db, clock, _local(year - 3, 3, 1), unit, hanna, "", "", kind="service",
+                   client=client)
+    assert _due_of(db, people, "Två Slag") == date(year + 1, 12, 31)
+    assert retention.plan(db, year) == []
+
+
+def test_a_file_without_assignments_or_entries_is_due_from_its_creation_in_the_plan(
+        db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    year = local_today().year - 6
+    with app.test_request_context():
+        written_at(db, clock, _local(year, 6, 15), unit, hanna, "Tom Akt", NUMBERS[16],
+                   entry=False)
+    plans = retention.plan(db, local_today().year)
+    assert [(f.client.name, f.due) for p in plans for f in p.files] == [
+        ("Tom Akt", date(year + 5, 12, 31))]
+
+
+def test_a_file_with_an_open_assignment_is_not_in_the_plan_however_old(db, people, clock, app):
+    unit = people.unit("Enhet")
+    hanna = people.user("hanna", units=[unit])
+    with app.test_request_context():
+        old_file(db, clock, unit, hanna, "Öppen Akt", NUMBERS[16], years_ago=9, closed=False)
+    assert retention.plan(db, local_today().year) == []
 
 
 def test_a_closed_file_within_its_period_is_not_due(db, people, clock, app):
@@ -192,6 +276,26 @@ def test_the_confirmation_page_shows_the_counts(db, people, clock, app, client):
     page = soup(client.get(f"/records/retention/run?year={local_today().year}"))
     (line,) = [li.get_text() for li in page.select(".records-consequences li")]
     assert "1" in line and "Enhet" in line
+
+
+def test_the_plan_offers_the_run_when_a_due_file_can_be_destroyed(db, people, clock, app,
+                                                                  client):
+    _one_due(db, people, clock, app)
+    people.login(people.user("arkiv", "records"))
+    page = soup(client.get("/records/retention"))
+    assert page.select('a[href*="/records/retention/run"]')
+    assert page.select(".records-all-held") == []
+
+
+def test_the_plan_offers_no_run_when_every_due_file_is_held(db, people, clock, app, client):
+    _unit, _hanna, file = _one_due(db, people, clock, app)
+    officer = people.user("arkiv", "records")
+    retention.set_hold(db, officer, file, "Polisens begäran")
+    db.commit()
+    people.login(officer)
+    page = soup(client.get("/records/retention"))
+    assert page.select('a[href*="/records/retention/run"]') == []
+    assert page.select_one(".records-all-held")
 
 
 def test_running_without_the_confirmation_box_is_a_field_error(db, people, clock, app, client):
@@ -354,3 +458,23 @@ def test_a_hold_set_is_confirmed_on_the_page(db, people, clock, app, client):
                                                               "reason": "Överklagande"},
                            follow_redirects=True)
     assert soup(response).select_one(".records-done[role=status]")
+
+
+# --- the records role sees no journal content ------------------------------------------
+
+
+def test_a_records_officer_given_a_unit_and_assigned_still_cannot_read_a_file(db, people,
+                                                                            client):
+    """An admin's mistake (a unit for the officer, then an assignment to a client) does
+    not open the journal to the records role: the file is 'not found'."""
+    from models.access import authorize
+    from models.journal.people import assign_staff, create_client
+
+    unit = people.unit("Enhet")
+    officer = people.user("arkiv", "records", units=[unit])
+    file = create_client(db, unit, "Levande Fil", NUMBERS[16])
+    assign_staff(db, file, officer)
+    db.commit()
+    assert not authorize(db, officer, "journal.read", file)
+    people.login(officer)
+    assert client.get(f"/journal/{file.id}").status_code == 404

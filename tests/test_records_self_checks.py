@@ -216,6 +216,18 @@ def test_signing_from_the_page_locks_the_answers(client, people, home, db):
     assert all(i.has_attr("disabled") for i in page.select("input[type=radio]"))
 
 
+def test_the_signature_line_names_the_signer_and_ends_with_one_full_stop(client, people, home,
+                                                                        db):
+    """The Swedish date ("1 dec.") ends with its own dot: the line must not end in '..'."""
+    check = _draw(db, home)
+    people.login(home.maja)
+    data = _answers(db, check) | {"conclusion": "Akterna håller god kvalitet.", "sign": "1"}
+    client.post(f"/records/self-checks/{check.id}", data=data)
+    line = text_of(soup(client.get(f"/records/self-checks/{check.id}")).select_one(
+        ".system-note[role=status]"))
+    assert line.startswith("Signerad av Maja") and not line.endswith("..")
+
+
 def test_viewing_a_self_check_logs_access_to_each_sampled_file(client, people, home, db):
     from models.access import AccessLog
 

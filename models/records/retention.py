@@ -442,13 +442,17 @@ def execute(session: Session, year: int, archive_root: Path,
     so. The caller commits; then `finish` wipes freed pages (SQLite)."""
     due = [f for p in plan(session, year, today) for f in p.files if f.hold is None]
     written: list[tuple[DueFile, str, str]] = []
+    unverified: str | None = None  # a package written but not (yet) verified
     try:
         for f in (f for f in due if f.archive):
             file = whole_file(session, f.client)
             path = write_package(archive_root, file, f.unit.name, f.kinds, render_pdf(file))
+            unverified = path.name
             written.append((f, path.name, verify_package(path)))
+            unverified = None
     except (PackageError, OSError) as error:
-        for _f, package_id, _sum in written:
+        # The one that failed its verification goes too: no package of a failed run stays.
+        for package_id in [p for _f, p, _s in written] + ([unverified] if unverified else []):
             remove_package(archive_root, package_id)
         raise RunFailed(_l("An archive package could not be written or verified: nothing "
                            "was destroyed. %(error)s", error=str(error))) from error
