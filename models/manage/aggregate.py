@@ -30,6 +30,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Float,
     Index,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -414,32 +416,54 @@ def value_cells(session: Session, scope: Scope, periods: list[Period],
     a bucket at a time, in memory, with no bucket CASE per row."""
     _custom_plans(session)
     codes = sorted({c for f in fields for c, _sv, _en in f.options})
-    groups = []  # (field keys, condition on the option)
-    chosen = [f.key for f in fields if f.options]
-    if chosen and codes:
-        groups.append((chosen, col(TallyValue.choice).in_(codes)))
+    chosen = [f.key for f in fields if f.options] if codes else []
     counted = [f.key for f in fields if f.kind == Kind.count]
+    bounds = [_bucket_bounds(period) for period in periods]
+    if not (chosen or counted):
+        return [{} for _ in periods]
+    params = {"activities": scope.activity_ids or [-1], "units": scope.unit_ids or [-1],
+              "chosen": chosen or [""], "codes": codes or [""], "counted": counted or [""]}
+    for p, steps in enumerate(bounds):
+        for i, start, end in steps:
+            params[f"start_{p}_{i}"], params[f"end_{p}_{i}"] = start, end
+    stmt = _value_cells_statement(tuple(len(steps) for steps in bounds), bool(chosen),
+                                  bool(counted))
+    out: list[dict] = [{} for _ in periods]
+    for p, i, f, c, n, k in session.execute(stmt, params):
+        out[int(p)][(int(i), f, c)] = _cell(n, k, True)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _value_cells_statement(steps: tuple[int, ...], chosen: bool, counted: bool):
+    """`value_cells`' statement for periods of so many buckets, built once: its values are
+    named parameters shared by every SELECT (building and compiling a SELECT per bucket,
+    each with its own copy of the option list, cost more than SQLite's grouping)."""
+    groups = []  # (field keys, condition on the option)
+    if chosen:
+        groups.append((bindparam("chosen", expanding=True),
+                       col(TallyValue.choice).in_(bindparam("codes", expanding=True))))
     if counted:
-        groups.append((counted, col(TallyValue.choice).is_(None)))
+        groups.append((bindparam("counted", expanding=True), col(TallyValue.choice).is_(None)))
     arms = []
-    for p, period in enumerate(periods):
-        for i, start, end in _bucket_bounds(period):
+    for p, count in enumerate(steps):
+        for i in range(count):
             for keys, option in groups:
                 arms.append(
-                    select(literal(p).label("p"), literal(i).label("bucket"),
+                    select(literal_column(str(p)).label("p"),
+                           literal_column(str(i)).label("bucket"),
                            TallyValue.field_key, TallyValue.choice,
                            func.sum(TallyValue.count), func.sum(TallyValue.record_key))
-                    .where(col(TallyValue.activity_id).in_(scope.activity_ids or [-1]),
+                    .where(col(TallyValue.activity_id).in_(
+                               bindparam("activities", expanding=True)),
                            col(TallyValue.field_key).in_(keys), option,
-                           TallyValue.occurred_at >= start, TallyValue.occurred_at < end,
-                           _checked(TallyValue.unit_id).in_(scope.unit_ids or [-1]),
+                           TallyValue.occurred_at >= bindparam(f"start_{p}_{i}"),
+                           TallyValue.occurred_at < bindparam(f"end_{p}_{i}"),
+                           _checked(TallyValue.unit_id).in_(
+                               bindparam("units", expanding=True)),
                            TallyValue.voided == False)  # noqa: E712
                     .group_by(TallyValue.field_key, TallyValue.choice))
-    out: list[dict] = [{} for _ in periods]
-    if arms:
-        for p, i, f, c, n, k in session.execute(union_all(*arms)):
-            out[int(p)][(int(i), f, c)] = _cell(n, k, True)
-    return out
+    return union_all(*arms)
 
 
 def tally_cells(session: Session, scope: Scope, period: Period, *,
