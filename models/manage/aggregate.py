@@ -30,13 +30,16 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     Index,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -44,9 +47,12 @@ from sqlalchemy import (
     literal_column,
     or_,
     text,
+    type_coerce,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col, select
 
 from models import access
@@ -280,6 +286,13 @@ def scope_for(session: Session, manager: User, unit_ids, activity_id=None) -> Sc
 Index("ix_tally_value_stats", TallyValue.activity_id, TallyValue.field_key,
       TallyValue.occurred_at, TallyValue.tally_id, TallyValue.unit_id, TallyValue.voided,
       TallyValue.choice, TallyValue.count, TallyValue.record_key)
+# The same rows in (activity, field, option, time) order: `value_cells` reads a bucket of
+# a period with the options listed and gets the rows already grouped by (field, option), so
+# SQLite groups them without sorting them all in a temporary B-tree (migration
+# 0019_stats200).
+Index("ix_tally_value_choice", TallyValue.activity_id, TallyValue.field_key,
+      TallyValue.choice, TallyValue.occurred_at, TallyValue.unit_id, TallyValue.voided,
+      TallyValue.count, TallyValue.record_key)
 # The same for the tallies themselves: totals, units, series and the logging lag read
 # (activity, time) and need the unit, the undone mark, the record key and the logging time
 # (migration 0018_stats16).
@@ -377,6 +390,82 @@ def series_counts(session: Session, scope: Scope, period: Period, keys, *,
     return {(int(b), f, c): _cell(n, k, cell_keys) for b, f, c, n, k in session.exec(stmt)}
 
 
+def _bucket_bounds(period: Period) -> list[tuple[int, datetime, datetime]]:
+    """(index, start, end) in UTC of each bucket of the period: the same steps as
+    `_bucket_case` (each bucket ends where the next begins)."""
+    start = local_midnight(period.start)
+    out = []
+    for i, bucket in enumerate(period.buckets()):
+        end = local_midnight(bucket.end + timedelta(days=1))
+        out.append((i, start, end))
+        start = end
+    return out
+
+
+def value_cells(session: Session, scope: Scope, periods: list[Period],
+                fields: list[FieldInfo]) -> list[dict]:
+    """For each period, {(bucket index, field key, option code): (count, cell key)} of
+    the fields' options (count fields: code None) — what `series_counts` gives for those
+    options, for several periods in one statement.
+
+    One SELECT per bucket, joined by UNION ALL, each grouping by (field, option) alone:
+    with the options listed, ix_tally_value_choice (activity, field, option, time) hands
+    the rows over in that order, so SQLite groups them as they come instead of sorting
+    every value row of the period in a temporary B-tree (that sort was most of the
+    statistics report's time on SQLite: 1 M tallies, bench/stats.py), and PostgreSQL sorts
+    a bucket at a time, in memory, with no bucket CASE per row."""
+    _custom_plans(session)
+    codes = sorted({c for f in fields for c, _sv, _en in f.options})
+    chosen = [f.key for f in fields if f.options] if codes else []
+    counted = [f.key for f in fields if f.kind == Kind.count]
+    bounds = [_bucket_bounds(period) for period in periods]
+    if not (chosen or counted):
+        return [{} for _ in periods]
+    params = {"activities": scope.activity_ids or [-1], "units": scope.unit_ids or [-1],
+              "chosen": chosen or [""], "codes": codes or [""], "counted": counted or [""]}
+    for p, steps in enumerate(bounds):
+        for i, start, end in steps:
+            params[f"start_{p}_{i}"], params[f"end_{p}_{i}"] = start, end
+    stmt = _value_cells_statement(tuple(len(steps) for steps in bounds), bool(chosen),
+                                  bool(counted))
+    out: list[dict] = [{} for _ in periods]
+    for p, i, f, c, n, k in session.execute(stmt, params):
+        out[int(p)][(int(i), f, c)] = _cell(n, k, True)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _value_cells_statement(steps: tuple[int, ...], chosen: bool, counted: bool):
+    """`value_cells`' statement for periods of so many buckets, built once: its values are
+    named parameters shared by every SELECT (building and compiling a SELECT per bucket,
+    each with its own copy of the option list, cost more than SQLite's grouping)."""
+    groups = []  # (field keys, condition on the option)
+    if chosen:
+        groups.append((bindparam("chosen", expanding=True),
+                       col(TallyValue.choice).in_(bindparam("codes", expanding=True))))
+    if counted:
+        groups.append((bindparam("counted", expanding=True), col(TallyValue.choice).is_(None)))
+    arms = []
+    for p, count in enumerate(steps):
+        for i in range(count):
+            for keys, option in groups:
+                arms.append(
+                    select(literal_column(str(p)).label("p"),
+                           literal_column(str(i)).label("bucket"),
+                           TallyValue.field_key, TallyValue.choice,
+                           func.sum(TallyValue.count), func.sum(TallyValue.record_key))
+                    .where(col(TallyValue.activity_id).in_(
+                               bindparam("activities", expanding=True)),
+                           col(TallyValue.field_key).in_(keys), option,
+                           TallyValue.occurred_at >= bindparam(f"start_{p}_{i}"),
+                           TallyValue.occurred_at < bindparam(f"end_{p}_{i}"),
+                           _checked(TallyValue.unit_id).in_(
+                               bindparam("units", expanding=True)),
+                           TallyValue.voided == False)  # noqa: E712
+                    .group_by(TallyValue.field_key, TallyValue.choice))
+    return union_all(*arms)
+
+
 def tally_cells(session: Session, scope: Scope, period: Period, *,
                 buckets: bool = False) -> dict:
     """{(unit id, activity id, bucket index): (count, cell key)} of live tallies, bucket 0
@@ -454,6 +543,73 @@ def _seconds_postgresql(element, compiler, **kw):
 
 
 LATE_SECONDS = 24 * 3600  # issue 7: a note written more than 24 h after the event
+LAG_BIN_SECONDS = 10
+
+
+class lag_span(FunctionElement):
+    """later − earlier as a value that sorts and compares exactly and cheaply: the interval
+    on PostgreSQL (its epoch is a numeric, slow to compute and to sort: sorting the numeric
+    lags was half of the lag table's time), the seconds (`seconds_between`) on SQLite."""
+
+    inherit_cache = True
+    name = "lag_span"
+
+
+@compiles(lag_span)
+def _span_sqlite(element, compiler, **kw):
+    return _seconds_sqlite(element, compiler, **kw)
+
+
+@compiles(lag_span, "postgresql")
+def _span_postgresql(element, compiler, **kw):
+    earlier, later = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+class lag_is_late(FunctionElement):
+    """later − earlier > LATE_SECONDS, exactly (an interval comparison on PostgreSQL)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "lag_is_late"
+
+
+@compiles(lag_is_late)
+def _late_sqlite(element, compiler, **kw):
+    return f"({_seconds_sqlite(element, compiler, **kw)} > {LATE_SECONDS})"
+
+
+@compiles(lag_is_late, "postgresql")
+def _late_postgresql(element, compiler, **kw):
+    return f"({_span_postgresql(element, compiler, **kw)} > INTERVAL '{LATE_SECONDS} seconds')"
+
+
+class lag_bin(FunctionElement):
+    """The lag's histogram bin: ten seconds wide. Computed from the lag as a float
+    (date_part on PostgreSQL, cheap; on SQLite the float `seconds_between` sorts by), so it
+    never decreases as the lag grows: no row of a lower bin sorts after a row of a higher
+    one. (Lags bunched in one bin only make that bin's ranking as dear as ranking them all
+    was.)"""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "lag_bin"
+
+
+def _bin_of(seconds: str) -> str:
+    return f"CAST({seconds} / {LAG_BIN_SECONDS} AS BIGINT)"
+
+
+@compiles(lag_bin)
+def _bin_sqlite(element, compiler, **kw):
+    return _bin_of(_seconds_sqlite(element, compiler, **kw))
+
+
+@compiles(lag_bin, "postgresql")
+def _bin_postgresql(element, compiler, **kw):
+    return _bin_of(f"date_part('epoch', {_span_postgresql(element, compiler, **kw)})")
+
+
 _ID_HASH = 2654435761  # Knuth's multiplicative hash: 2³² divided by the golden ratio
 
 
@@ -477,21 +633,25 @@ class LagSource(StrEnum):
 
 
 def _lag_rows(source: str, unit_ids, period: Period, activity_ids=None):
+    """One row per tally or note: its unit, its lag (`lag`: exact seconds, as reported;
+    `span`: the same order, cheap to sort; `bin`: its histogram bin; `late`: over 24 h)
+    and its record key."""
     start, end = period.utc_bounds()
     if source == LagSource.tally:
         conditions = [col(Tally.unit_id).in_(unit_ids or [-1]), Tally.occurred_at >= start,
                       Tally.occurred_at < end, col(Tally.voided_at).is_(None)]
         if activity_ids is not None:
             conditions.append(col(Tally.activity_id).in_(activity_ids or [-1]))
+        times = (Tally.occurred_at, Tally.created_at)
         return select(Tally.unit_id.label("unit_id"),
-                      seconds_between(Tally.occurred_at, Tally.created_at).label("lag"),
+                      *_lag_columns(*times),
                       Tally.record_key.label("record_key")).where(*conditions)
     # Entries the writer dates themselves; system entries (plan, consent…) are written
     # at the moment they happen and would only pull the median towards zero.
     # Journal entries have no record key of their own: a multiplicative hash of the
     # entry's id (never shown outside the unit's own pages) stands in for one.
     return (select(Client.unit_id.label("unit_id"),
-                   seconds_between(JournalEntry.occurred_at, JournalEntry.written_at).label("lag"),
+                   *_lag_columns(JournalEntry.occurred_at, JournalEntry.written_at),
                    ((cast(JournalEntry.id, BigInteger) * literal(_ID_HASH, BigInteger))
                     % literal(KEY_SPACE, BigInteger)).label("record_key"))
             .join(Client, col(Client.id) == JournalEntry.client_id)
@@ -500,31 +660,82 @@ def _lag_rows(source: str, unit_ids, period: Period, activity_ids=None):
                    JournalEntry.occurred_at >= start, JournalEntry.occurred_at < end))
 
 
+def _lag_columns(earlier, later) -> list:
+    return [seconds_between(earlier, later).label("lag"),
+            lag_span(earlier, later).label("span"),
+            lag_bin(earlier, later).label("bin"),
+            lag_is_late(earlier, later).label("late")]
+
+
+def _ranks(n: int) -> tuple[int, int, int]:
+    """The 1-based ranks of the median's one or two middle values and of the 90th
+    percentile (nearest rank, ceil(0.9·n))."""
+    return (n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10
+
+
 def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
                 activity_ids=None) -> dict[int, Lag]:
     """{unit id: Lag} for events in the period. Median: the mean of the middle one or two
-    values; 90th percentile: nearest rank, ceil(0.9·n). Both by window functions in SQL."""
+    values; 90th percentile: nearest rank, ceil(0.9·n).
+
+    Two statements, neither of which sorts every lag (the window functions that ranked
+    them all were a sixth of the statistics report's time, bench/stats.py): a histogram —
+    per unit and lag bin, the count and record keys, late or not — gives the counts and
+    cell keys and says in which bin, at which place, the ranks fall; then only the rows of
+    those bins are ranked, and the ranked rows read."""
     _custom_plans(session)
     lags = _lag_rows(source, unit_ids, period, activity_ids).subquery()
-    ranked = select(
-        lags.c.unit_id, lags.c.lag,
-        func.row_number().over(partition_by=lags.c.unit_id, order_by=lags.c.lag).label("rn"),
-        # the same window as the rank (the whole partition): one sort serves both
-        func.count().over(partition_by=lags.c.unit_id, order_by=lags.c.lag,
-                          rows=(None, None)).label("n"), lags.c.record_key,
-    ).subquery()
-    rn, n, lag = ranked.c.rn, ranked.c.n, ranked.c.lag
-    stmt = (select(ranked.c.unit_id, n,
-                   func.avg(case((or_(rn == (n + 1) // 2, rn == (n + 2) // 2), lag))),
-                   func.min(case((rn >= (9 * n + 9) // 10, lag))),
-                   func.sum(case((lag > LATE_SECONDS, 1), else_=0)),
-                   func.sum(ranked.c.record_key),
-                   func.sum(case((lag > LATE_SECONDS, ranked.c.record_key), else_=0)))
-            .group_by(ranked.c.unit_id, n))
+    histogram = (select(lags.c.unit_id, lags.c.bin, lags.c.late, func.count(),
+                        func.sum(lags.c.record_key))
+                 .group_by(lags.c.unit_id, lags.c.bin, lags.c.late))
+    bins: dict[int, dict[int, int]] = {}
+    sums: dict[int, list[int]] = {}  # unit: [count, key sum, late, late key sum]
+    for unit_id, bin_, late, n, key in session.execute(histogram):
+        per_bin = bins.setdefault(unit_id, {})
+        per_bin[bin_] = per_bin.get(bin_, 0) + n
+        total = sums.setdefault(unit_id, [0, 0, 0, 0])
+        total[0] += n
+        total[1] += int(key or 0)
+        if late:
+            total[2] += n
+            total[3] += int(key or 0)
+    wanted: dict[tuple[int, int], set[int]] = {}  # (unit, bin): places in the bin
+    where: dict[tuple[int, int], tuple[int, int]] = {}  # (unit, rank): (bin, place)
+    for unit_id, per_bin in bins.items():
+        ranks = sorted(set(_ranks(sums[unit_id][0])))
+        before, i = 0, 0
+        for bin_ in sorted(per_bin):
+            while i < len(ranks) and ranks[i] <= before + per_bin[bin_]:
+                place = ranks[i] - before
+                wanted.setdefault((unit_id, bin_), set()).add(place)
+                where[(unit_id, ranks[i])] = (bin_, place)
+                i += 1
+            before += per_bin[bin_]
+    values: dict[tuple[int, int, int], object] = {}
+    if wanted:
+        ranked = select(
+            lags.c.unit_id, lags.c.bin, lags.c.lag,
+            func.row_number().over(partition_by=(lags.c.unit_id, lags.c.bin),
+                                   order_by=lags.c.span).label("place"),
+        ).where(or_(*[and_(lags.c.unit_id == u,
+                           lags.c.bin.in_(sorted(b for v, b in wanted if v == u)))
+                      for u in sorted({u for u, _b in wanted})])).subquery()
+        # the lags as the driver gives them (a numeric on PostgreSQL: exact, as avg() had
+        # them), so that the mean of two is the one SQL gave
+        stmt = select(ranked.c.unit_id, ranked.c.bin, ranked.c.place,
+                      type_coerce(ranked.c.lag, NullType())).where(
+            or_(*[and_(ranked.c.unit_id == u, ranked.c.bin == b,
+                       ranked.c.place.in_(sorted(places)))
+                  for (u, b), places in wanted.items()]))
+        values = {(u, b, p): lag for u, b, p, lag in session.execute(stmt)}
     out = {}
-    for unit_id, count, median, p90, late, key, late_key in session.execute(stmt):
-        out[unit_id] = Lag(int(count), _seconds(median), _seconds(p90), int(late or 0),
-                           int(key or 0) % KEY_SPACE, int(late_key or 0) % KEY_SPACE)
+    for unit_id, (count, key, late, late_key) in sums.items():
+        low, high, p90 = (values[(unit_id, *where[(unit_id, r)])]
+                          for r in _ranks(count))
+        # the mean of the middle values as SQL's avg() gave it: one value is itself
+        median = low if low == high else (low + high) / 2
+        out[unit_id] = Lag(count, _seconds(median), _seconds(p90), late,
+                           key % KEY_SPACE, late_key % KEY_SPACE)
     return out
 
 

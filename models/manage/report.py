@@ -32,12 +32,12 @@ from models.manage.aggregate import (
     Period,
     Scope,
     cross_counts,
-    field_counts,
     fields_of,
     lag_by_unit,
     series_counts,
     sum_cells,
     tally_cells,
+    value_cells,
 )
 from models.manage.protection import KEY_SPACE, Cell, Table, cell, one_way, two_way
 
@@ -260,12 +260,13 @@ def _not_stated(total: tuple[int, int], stated: list[tuple[int, int]]) -> tuple[
 
 
 def _field_grids(session, report: Report, heads, locale) -> None:
-    scope, keys = report.scope, [f.key for f in report.fields]
-    # every field's series in one GROUP BY: the period's breakdown is their sum, and the
-    # series table of any field (`_field_series_grid`) is read from it
-    report.value_series = series_counts(session, scope, report.period, keys, cell_keys=True)
+    # every field's series, this period's and the previous one's, in one statement: a
+    # period's breakdown is the sum of its series, and the series table of any field
+    # (`_field_series_grid`) is read from it
+    report.value_series, before_series = value_cells(
+        session, report.scope, [report.period, report.previous], report.fields)
     now = sum_cells(report.value_series, lambda key: key[1:])
-    before = field_counts(session, scope, report.previous, keys, cell_keys=True)
+    before = sum_cells(before_series, lambda key: key[1:])
     counts_rows = []
     for info in report.fields:
         if info.kind == Kind.count:
