@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 FLASK   := $(BIN)/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test install install-test vendor sw-manifest translations migrate seed lint bench wrk i18n-update e2e unit chromium pdf-libs clean
+.PHONY: run test install install-test vendor sw-manifest translations migrate seed lint bench wrk i18n-update e2e unit chromium pdf-libs clean lighthouse
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -88,5 +88,15 @@ bench: install wrk
 	$(BIN)/python bench/_report.py; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
+# Lighthouse mobile on every room's pages (issue 15: ≥ 99), median of 3 runs each, in Debian's
+# chromium; writes bench/LIGHTHOUSE.md. Lighthouse has its own package.json so that the app's
+# `npm ci` (and CI's) stays small; only this target installs it.
+LIGHTHOUSE_ARGS ?=
+bench/lighthouse/node_modules/.package-lock.json: bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	npm ci --no-audit --no-fund --prefix bench/lighthouse
+
+lighthouse: install chromium bench/lighthouse/node_modules/.package-lock.json
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python bench/lighthouse/run.py $(LIGHTHOUSE_ARGS)
+
 clean:
-	rm -rf $(VENV) node_modules static/vendor static/dist .stamp-* instance
+	rm -rf $(VENV) node_modules bench/lighthouse/node_modules bench/.lighthouse static/vendor static/dist .stamp-* instance

@@ -86,3 +86,12 @@ def test_tally_shell_carries_the_undo_window_and_the_pending_bubble(client):
     assert page.select_one("#tally-texts")["data-undo-seconds"] == str(UNDO_SECONDS)
     assert page.select_one("template#tally-pending") is not None
     assert page.select_one("template#tally-again") is not None
+
+
+def test_pages_describe_the_app_as_its_manifest_does(client):
+    # Lighthouse's SEO audit `meta-description`: link previews and search results show it.
+    description = client.get("/manifest.webmanifest").get_json()["description"]
+    for url in ("/login", "/offline"):
+        meta = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser").find(
+            "meta", attrs={"name": "description"})
+        assert meta is not None and meta["content"] == description, url
