@@ -301,6 +301,11 @@ class UnitPlan:
                 "destroy": len(self.files) - len(held)}[what]
 
 
+def to_run(plans: list[UnitPlan]) -> int:
+    """How many files a run would archive or destroy: the due files that no hold stops."""
+    return sum(p.count("destroy") for p in plans)
+
+
 def run_day(year: int, today: date | None = None) -> date:
     """The last day a run for `year` looks at: 31 December, or today if that is earlier."""
     today = today or local_today()

@@ -60,7 +60,8 @@ def _plan_page(template: str, status: int = 200, errors: dict | None = None, yea
     plans = retention.plan(db(), year)
     retention.log_plan_listing(db(), user(), plans)
     db().commit()
-    return render(template, plans=plans, year=year, errors=errors or {},
+    return render(template, plans=plans, to_run=retention.to_run(plans), year=year,
+                  errors=errors or {},
                   runs=retention.recent_runs(db()), units=retention.unit_names(db()),
                   holds=retention.active_holds(db()), found=found, query=query), status
 
