@@ -185,6 +185,9 @@ export function createQueue(options) {
     return flushing;
   }
 
+  // True while an item's request is on its way (a discard must then wait for the answer).
+  const sending = (uuid) => inFlight.has(uuid);
+
   async function discard(uuid) {
     if (inFlight.has(uuid)) return false; // on its way: the saved answer brings its own undo
     await remove(uuid);
@@ -212,5 +215,5 @@ export function createQueue(options) {
   setInterval(() => flush(false), RETRY_MS);
   window.addEventListener("online", () => flush(true));
 
-  return { add, all, get, mine, put, remove, discard, flush, store };
+  return { add, all, get, mine, put, remove, discard, flush, sending, store };
 }

@@ -80,6 +80,9 @@ async function placeSaved(item, html) {
     else list.append(bubble);
     watchUndo(bubble);
     if (shown) bubble.scrollIntoView({ block: "nearest" });
+    // Ångra was tapped while the tally was on its way: it is undone now that it is saved.
+    const undoForm = bubble.querySelector("form.undo-form");
+    if (undoWhenSaved.delete(item.uuid) && undoForm) undo(undoForm);
   } else {
     pending?.remove();
   }
@@ -101,6 +104,9 @@ async function placeSaved(item, html) {
     announce(waiting ? "waiting" : "saved", waiting || today);
   }
 }
+
+// Tallies whose Ångra was tapped while their request was on its way (by uuid).
+const undoWhenSaved = new Set();
 
 // --- what just happened, said in #saved-status (a live region that stays in the page) ----
 
@@ -436,10 +442,17 @@ document.addEventListener("click", async (event) => {
   if (event.target === sheet()) closeSheet();
   const button = event.target.closest?.("li[data-uuid] button");
   const bubble = button?.closest("li");
-  if (bubble && (await queue.discard(bubble.dataset.uuid))) {
+  if (!bubble) return;
+  if (await queue.discard(bubble.dataset.uuid)) {
     bubble.remove();
     focusComposer();
     announce("removed", await waitingHere());
+  } else if (button.matches("[data-undo]") && queue.sending(bubble.dataset.uuid)) {
+    // On its way to the server: it cannot be taken back from the phone, so it is undone on
+    // the server as soon as the answer comes (placeSaved), never silently kept.
+    undoWhenSaved.add(bubble.dataset.uuid);
+    button.disabled = true;
+    announce("undoing", "");
   }
 });
 

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from models.access import Role, Unit, create_user
 from models.catalogue import Activity
+from models.tally import Tally
 from models.core.db import new_session
 from tests.e2e.conftest import axe_violations, login, shot, wait_until
 from tests.e2e.test_tally import activity_id, chip, last_tally_values, rows, wait_for_rows
@@ -258,6 +259,7 @@ def test_an_undone_tally_keeps_its_time_and_status_readable(page, live_app, sche
     before = rows(live_app)
     page.locator("#same-again button[type=submit]").tap()
     wait_for_rows(page, live_app, before + 1)
+    page.locator("#bubbles > li:last-child .tally-status", has_text="Sparad").wait_for()
     page.locator("#bubbles > li:last-child .undo-button").tap()
     page.locator("#bubbles > li.status-voided:last-child").wait_for()
     for part in ("time", ".tally-status", ".tally-lines li"):
@@ -265,6 +267,30 @@ def test_an_undone_tally_keeps_its_time_and_status_readable(page, live_app, sche
         assert ratio >= 4.5, (scheme, part, ratio)
     assert axe_violations(page) == []
     snap(page, f"undone-{scheme}")
+
+
+def voided_rows(app) -> int:
+    with new_session(app.extensions["nara_engine"]) as session:
+        return len([t for t in session.exec(select(Tally)).all() if t.voided_at is not None])
+
+
+def test_undo_tapped_while_the_tally_is_on_its_way_undoes_it_once_it_is_saved(page, live_app):
+    """Ångra on a waiting bubble whose request is already sent cannot take it back from the
+    phone; the tap must not be lost: the tally is undone on the server as soon as it is saved."""
+    login(page, "fia")
+    open_thread(page, live_app, "faltare-allvarssamtal")
+    before, voided = rows(live_app), voided_rows(live_app)
+    held = []
+    page.route("**/activities/*/tallies", lambda route: held.append(route))
+    page.locator("#same-again button[type=submit]").tap()
+    wait_until(page, "() => document.querySelector('#bubbles > li[data-uuid]') !== null")
+    while not held:  # the request is on its way, held by the network
+        page.wait_for_timeout(50)
+    page.locator("#bubbles > li[data-uuid] .undo-button").tap()
+    page.locator("#saved-status", has_text="Ångras så snart").wait_for()
+    held.pop().continue_()
+    page.locator("#bubbles > li.status-voided:last-child").wait_for()
+    assert (rows(live_app), voided_rows(live_app)) == (before + 1, voided + 1)
 
 
 def test_keyboard_only_a_tally_is_saved_and_undone_and_focus_never_falls_to_the_page(
