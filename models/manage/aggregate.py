@@ -506,6 +506,10 @@ def cross_counts(session: Session, scope: Scope, period: Period, key_a: str,
             .select_from(a.join(b, and_(b.c.activity_id == a.c.activity_id,
                                         b.c.field_key == key_b,
                                         b.c.occurred_at == a.c.occurred_at,
+                                        # the period again, for b's own index scan:
+                                        # without it PostgreSQL reads b's field over
+                                        # all time (39,229 rows for 19,414 at 1 M)
+                                        b.c.occurred_at >= start, b.c.occurred_at < end,
                                         b.c.tally_id == a.c.tally_id)))
             .where(a.c.activity_id.in_(scope.activity_ids or [-1]), a.c.field_key == key_a,
                    a.c.occurred_at >= start, a.c.occurred_at < end,
