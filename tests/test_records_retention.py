@@ -465,16 +465,41 @@ def test_a_hold_set_is_confirmed_on_the_page(db, people, clock, app, client):
 
 def test_a_records_officer_given_a_unit_and_assigned_still_cannot_read_a_file(db, people,
                                                                             client):
-    """An admin's mistake (a unit for the officer, then an assignment to a client) does
-    not open the journal to the records role: the file is 'not found'."""
+    """An admin's mistake (a unit for the officer, then an assignment to a client, made
+    before assigning a records officer was refused) does not open the journal to the
+    records role: the file is 'not found'."""
     from models.access import authorize
+    from models.journal.people import create_client
+    from models.journal.tables import StaffAssignment
+
+    unit = people.unit("Enhet")
+    officer = people.user("arkiv", "records", units=[unit])
+    file = create_client(db, unit, "Levande Fil", NUMBERS[16])
+    db.add(StaffAssignment(client_id=file.id, user_id=officer.id, from_on=date(2020, 1, 1)))
+    db.commit()
+    assert not authorize(db, officer, "journal.read", file)
+    people.login(officer)
+    assert client.get(f"/journal/{file.id}").status_code == 404
+
+
+def test_a_records_officer_cannot_be_made_staff_concerned_for_a_client(db, people):
     from models.journal.people import assign_staff, create_client
 
     unit = people.unit("Enhet")
     officer = people.user("arkiv", "records", units=[unit])
     file = create_client(db, unit, "Levande Fil", NUMBERS[16])
-    assign_staff(db, file, officer)
-    db.commit()
-    assert not authorize(db, officer, "journal.read", file)
-    people.login(officer)
-    assert client.get(f"/journal/{file.id}").status_code == 404
+    with pytest.raises(DomainError) as refused:
+        assign_staff(db, file, officer)
+    assert refused.value.field == "user_id"
+
+
+def test_a_records_officer_is_not_offered_as_staff_concerned(db, people):
+    from models.journal.people import create_client, staff_candidates
+
+    unit = people.unit("Enhet")
+    officer = people.user("arkiv", "records", units=[unit])
+    worker = people.user("kontakt", "staff", units=[unit])
+    file = create_client(db, unit, "Levande Fil", NUMBERS[16])
+    offered = {u.id for u in staff_candidates(db, file)}
+    assert (worker.id in offered, officer.id in offered) == (True, False)
+

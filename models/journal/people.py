@@ -155,6 +155,8 @@ def assign_staff(session: Session, client: Client, staff: User, from_on: date | 
                  to_on: date | None = None) -> StaffAssignment:
     """Make `staff` staff concerned for the client (a member of the client's unit)."""
     from_on = from_on or local_today()
+    if staff.role == Role.records:  # the records officer never reads journal content
+        raise DomainError(_l("A records officer cannot be staff concerned."), "user_id")
     if client.unit_id not in access.unit_ids(session, staff):
         raise DomainError(_l("Only staff of the client's unit can be assigned."), "user_id")
     if to_on and to_on < from_on:
@@ -290,7 +292,8 @@ def staff_history(session: Session, client: Client) -> list[StaffHistoryRow]:
 
 def staff_candidates(session: Session, client: Client) -> list[User]:
     stmt = (select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.unit_id == client.unit_id, User.active.is_(True))
+            .where(Membership.unit_id == client.unit_id, User.active.is_(True),
+                   User.role != Role.records)
             .order_by(User.display_name))
     return list(session.exec(stmt).all())
 

@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from models.access import Role, Unit, create_user
 from models.catalogue import Activity
-from models.tally import Tally
 from models.core.db import new_session
+from models.tally import Tally
 from tests.e2e.conftest import axe_violations, login, shot, wait_until
 from tests.e2e.test_tally import activity_id, chip, last_tally_values, rows, wait_for_rows
 
