@@ -1,15 +1,14 @@
-"""Issue 15 §6 on the pages this change touched: axe finds nothing in Swedish, English
-and dark mode; the statistics page reflows at 320 CSS px with unique landmark names."""
+"""Issue 15 §6: the statistics page reflows at 320 CSS px with unique landmark names.
+(axe on every room in Swedish, English and dark mode is test_rooms_e2e.py's sweep.)"""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.e2e.conftest import PHONE, axe_violations
+from tests.e2e.conftest import PHONE
 
 SHOTS = "/work/shots/journal15"
+
 MODES = {
     "sv-light": {"locale": "sv-SE", "color_scheme": "light"},
     "en-light": {"locale": "en-GB", "color_scheme": "light"},
@@ -25,62 +24,9 @@ def _sign_in(page, username: str):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def _first(page, pattern: str) -> str:
-    page.goto("/")
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-    return next(h for h in hrefs if re.fullmatch(pattern, h))
-
-
 def _context(browser, live_server, mode: str, **extra):
     options = {**PHONE, **MODES[mode], **extra}
     return browser.new_context(base_url=live_server.url, **options)
-
-
-@pytest.mark.parametrize("mode", list(MODES))
-def test_the_touched_pages_pass_axe_in_both_languages_and_dark_mode(browser, live_server, mode):
-    context = _context(browser, live_server, mode)
-    page = context.new_page()
-    _sign_in(page, "hanna")
-    astrid = _first(page, r"/journal/\d+")
-    found: dict[str, list] = {}
-    for name, url in {"journal-thread": astrid, "consent": f"{astrid}/consent"}.items():
-        assert page.goto(url).status == 200
-        if name == "journal-thread":  # with the guide and "när" open, a note saved
-            page.locator("details.guide > summary").click()
-            page.locator("details.composer-more > summary").click()
-        found[name] = axe_violations(page)
-        page.screenshot(path=f"{SHOTS}/{name}-{mode}.png", caret="initial")
-    context.close()
-
-    context = _context(browser, live_server, mode)
-    page = context.new_page()
-    _sign_in(page, "kim")
-    page.goto("/notes/")
-    contact = page.eval_on_selector_all(
-        "a[href]", "els => els.map(e => e.getAttribute('href'))")
-    contact = next(h for h in contact if re.fullmatch(r"/notes/\d+", h))
-    page.goto(contact)
-    found["notes-contact"] = axe_violations(page)
-    page.screenshot(path=f"{SHOTS}/notes-contact-{mode}.png", caret="initial", full_page=True)
-    context.close()
-
-    context = _context(browser, live_server, mode)
-    page = context.new_page()
-    _sign_in(page, "fia")
-    page.goto(_first(page, r"/activities/\d+"))
-    found["tally-thread"] = axe_violations(page)  # own bubbles' "Rätta" links in dark mode
-    page.screenshot(path=f"{SHOTS}/tally-thread-{mode}.png", caret="initial")
-    context.close()
-
-    context = _context(browser, live_server, mode)
-    page = context.new_page()
-    _sign_in(page, "maja")
-    for view in ("", "?view=exact"):
-        page.goto(f"/manage/stats{view}")
-        found[f"stats{view}"] = axe_violations(page)
-    context.close()
-    assert {name: [v["id"] for v in violations] for name, violations in found.items()
-            if violations} == {}
 
 
 @pytest.mark.parametrize("view", ["", "?view=exact"])

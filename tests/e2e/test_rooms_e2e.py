@@ -113,6 +113,9 @@ def test_every_room_fits_the_phone_with_unique_ids_and_no_axe_violations(
         rooms.look("inbox-hemtjanst", "/")
         journal = rooms.first_link(r"/journal/\d+")
         rooms.look("journal-thread", journal, full_page=False)
+        page.locator("details.guide > summary").click()  # the guide and "när" open
+        page.locator("details.composer-more > summary").click()
+        rooms.look("journal-thread-open", full_page=False)
         rooms.look("journal-consent", f"{journal}/consent")
 
         # The counsellor's working-notes contact.
