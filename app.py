@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 ROOT = Path(__file__).resolve().parent
@@ -36,6 +37,11 @@ class Config:
         # of tries. Production refuses it unless one process is all there is.
         self.RATELIMIT_ALLOW_MEMORY = env.get("RATELIMIT_ALLOW_MEMORY", "0") == "1"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "nara")
+        # How many proxies stand in front (nginx, Caddy: 1). Their X-Forwarded-For and
+        # -Proto then give the phone's own address and scheme, so the per-address sign-in
+        # cap counts each phone, not the proxy for everyone. 0: the headers are ignored (a
+        # client could write them itself).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PREFER_HTTPS
@@ -156,6 +162,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     for room in (auth, home, pwa, admin, tally, notes, journal, manage, records):
         room.register(app)
+    if hops := app.config["TRUSTED_PROXIES"]:  # outermost: before anything reads the address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -164,3 +164,51 @@ def test_sign_ins_on_one_server_do_not_use_up_the_limit_on_another(people, share
     assert [_sign_in(here, "fia", PASSWORD) for _ in range(6)] == [302] * 6
     there = _on_another_server(shared_limits, [("fia", WRONG)] * 6)
     assert there == [401] * 5 + [429]
+
+
+# --- behind the proxy of the README's deployment (TRUSTED_PROXIES) ----------------------
+
+PROXY = "10.0.0.10"  # nginx, the only address the app server ever sees
+
+
+def _proxied_app(database_url, hops: int):
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                      "PREFER_HTTPS": False, "FAST_PASSWORD_HASHING": True,
+                      "TRUSTED_PROXIES": hops, "RATELIMIT_KEY_PREFIX": f"proxy-{uuid.uuid4()}"})
+    app.test_client_class = CsrfClient
+    return app
+
+
+def _via_proxy(client, phone: str, n: int) -> list[int]:
+    """n sign-ins refused for a wrong password, each for another name (the per-account cap
+    stays out of it), from `phone` as the proxy reports it."""
+    return [client.post("/login", data={"username": f"nobody-{uuid.uuid4().hex[:8]}",
+                                         "password": WRONG},
+                        environ_base={"REMOTE_ADDR": PROXY},
+                        headers={"X-Forwarded-For": phone}).status_code for _ in range(n)]
+
+
+def test_behind_a_trusted_proxy_each_phone_has_its_own_per_address_sign_in_cap(
+        database_url):
+    """A whole office behind nginx: one phone using up the 300 a minute does not stop the
+    next phone signing in (the proxy's address is not everyone's)."""
+    app = _proxied_app(database_url, hops=1)
+    try:
+        client = app.test_client()
+        assert set(_via_proxy(client, "203.0.113.1", 300)) == {401}
+        assert _via_proxy(client, "203.0.113.1", 1) == [429]
+        assert _via_proxy(client, "203.0.113.2", 1) == [401]
+    finally:
+        app.extensions["nara_engine"].dispose()
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_cap(
+        database_url):
+    """With no proxy configured, X-Forwarded-For is the client's own words: ignored."""
+    app = _proxied_app(database_url, hops=0)
+    try:
+        client = app.test_client()
+        forged = [_via_proxy(client, f"198.51.100.{i % 250}", 1)[0] for i in range(301)]
+        assert (set(forged[:300]), forged[300]) == ({401}, 429)
+    finally:
+        app.extensions["nara_engine"].dispose()
