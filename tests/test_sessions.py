@@ -547,3 +547,62 @@ def test_the_login_page_after_sign_out_keeps_the_persons_language(client, people
 def app_client_get(client, url):
     client.delete_cookie("nara_session")  # what Clear-Site-Data "cookies" does in a browser
     return client.get(url)
+
+
+# --- the daily job: sessions nobody came back to ----------------------------------------
+
+
+def _session_row(db, user, *, created_ago: timedelta, seen_ago: timedelta,
+                 id_token: str | None = "header.claims.signature") -> UserSession:
+    from models.core.db import utcnow
+
+    now = utcnow()
+    row = UserSession(token_hash=f"{user.id}-{created_ago}-{seen_ago}".ljust(64, "0")[:64],
+                      user_id=user.id, created_at=now - created_ago,
+                      last_seen_at=now - seen_ago, idp_id_token=id_token)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def _after_the_job(db, runner, rows) -> list[tuple[str | None, str | None]]:
+    result = runner.invoke(args=["sessions", "end-expired"])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    return [(db.get(UserSession, r.id).end_reason, db.get(UserSession, r.id).idp_id_token)
+            for r in rows]
+
+
+def test_the_daily_job_ends_a_session_left_idle_and_drops_its_id_token(db, runner, fia, app):
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"], seconds=1)
+    row = _session_row(db, fia, created_ago=idle, seen_ago=idle)
+    assert _after_the_job(db, runner, [row]) == [("idle", None)]
+
+
+def test_the_daily_job_ends_a_session_past_its_absolute_lifetime(db, runner, fia, app):
+    row = _session_row(db, fia, created_ago=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+                       seen_ago=timedelta(minutes=1))
+    assert _after_the_job(db, runner, [row]) == [("max_age", None)]
+
+
+def test_the_daily_job_ends_the_sessions_of_a_deactivated_person(db, runner, fia):
+    row = _session_row(db, fia, created_ago=timedelta(minutes=5), seen_ago=timedelta(0))
+    fia.active = False
+    db.add(fia)
+    db.commit()
+    assert _after_the_job(db, runner, [row]) == [("deactivated", None)]
+
+
+def test_the_daily_job_leaves_a_live_session_and_its_id_token_alone(db, runner, fia, app):
+    inside = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    row = _session_row(db, fia, created_ago=inside, seen_ago=inside)
+    assert _after_the_job(db, runner, [row]) == [(None, "header.claims.signature")]
+
+
+def test_a_cookie_coming_back_after_the_daily_job_is_told_why_it_was_signed_out(
+        client, people, fia, app, clock, runner):
+    people.login("fia")
+    clock.move(minutes=app.config["SESSION_IDLE_MINUTES"], seconds=1)
+    assert runner.invoke(args=["sessions", "end-expired"]).exit_code == 0
+    page = client.get("/account")
+    assert page.status_code == 302 and "idle" in page.headers["Location"]

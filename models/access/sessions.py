@@ -164,6 +164,24 @@ def _end_where(session: Session, condition, reason: str, by: User | None,
     return result.rowcount or 0
 
 
+def end_expired(session: Session, limits: Limits, now: datetime | None = None) -> dict[str, int]:
+    """End every session past its limits that no request has looked at since (a phone
+    left in a drawer): the same reasons, in the same order, as `expiry_reason` would give
+    it, and its provider ID token goes with it. The daily job (`flask sessions
+    end-expired`); a cookie that comes back later finds its session ended for that reason.
+    Returns {reason: how many ended}."""
+    now = now or utcnow()
+    inactive = select(User.id).where(User.active.is_(False))
+    return {
+        EndReason.deactivated: _end_where(session, UserSession.user_id.in_(inactive),
+                                          EndReason.deactivated, None, now),
+        EndReason.max_age: _end_where(session, UserSession.created_at <= now - limits.max_age,
+                                      EndReason.max_age, None, now),
+        EndReason.idle: _end_where(session, UserSession.last_seen_at <= now - limits.idle,
+                                   EndReason.idle, None, now),
+    }
+
+
 def end(session: Session, row_id: int, reason: str, by: User | None = None) -> int:
     """End one session (no-op if it has ended already). Returns how many ended."""
     return _end_where(session, UserSession.id == row_id, reason, by)

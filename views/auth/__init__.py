@@ -6,6 +6,7 @@ from flask import Flask
 
 from views import login_manager
 from views.auth import account, oidc_routes  # noqa: F401  (routes on the same blueprint)
+from views.auth.cli import sessions_cli
 from views.auth.routes import (  # noqa: F401  (the room's API for the other rooms)
     bp,
     device,
@@ -20,6 +21,7 @@ from views.auth.routes import (  # noqa: F401  (the room's API for the other roo
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.cli.add_command(sessions_cli)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     # Sessions live on the server (models/access/sessions): ending one ends it everywhere.
