@@ -83,6 +83,18 @@ def _due_of(db, people, name):
     return found.due
 
 
+@pytest.mark.parametrize("query", ["öberg", "ÖBERG", "Åsa Ö", "åsa"])
+def test_the_records_officer_finds_a_file_by_a_swedish_name_in_any_case(db, people, query):
+    from models.journal.people import create_client
+
+    unit = people.unit("Enhet")
+    create_client(db, unit, "Åsa Öberg", NUMBERS[16])
+    create_client(db, unit, "Asa Oberg", NUMBERS[15])
+    db.commit()
+    found = retention.find_files(db, people.user("arkiv", "records"), query)
+    assert [f.client.name for f in found] == ["Åsa Öberg"]
+
+
 def test_a_last_entry_just_after_local_midnight_on_new_years_day_counts_in_the_new_year(
         db, people, clock, app):
     """00:30 on 1 January in Sweden is still 31 December in UTC: the local day counts."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, event, inspect
+from sqlalchemy import String, bindparam, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine, select
 
 _clock_offset = timedelta(0)
@@ -40,7 +42,32 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+class lower_text(FunctionElement):
+    """lower() that knows Å, Ä and Ö on both databases: SQLite's own lower() folds ASCII
+    only ("öberg" did not find "Öberg"), so SQLite gets Python's str.lower (registered on
+    each connection, `_sqlite_pragmas`); PostgreSQL's lower() follows its UTF-8 locale."""
+
+    type = String()
+    inherit_cache = True
+    name = "lower_text"
+
+
+@compiles(lower_text)
+def _lower_sqlite(element, compiler, **kw):
+    return f"nara_lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lower_text, "postgresql")
+def _lower_postgresql(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.create_function("nara_lower", 1, _lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")

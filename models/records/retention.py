@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.access import Role, Unit, User, log_access
 from models.access.inbox import Thread, thread_provider
 from models.core.clock import LOCAL_TZ, local_today
-from models.core.db import insert_missing, utcnow
+from models.core.db import insert_missing, lower_text, utcnow
 from models.core.errors import DomainError
 from models.core.parse import clean_text
 from models.journal.file import ClientFile, whole_file
@@ -379,7 +379,7 @@ def find_files(session: Session, user: User, query) -> list[DueFile]:
         if len(text) < 2:
             raise DomainError(SEARCH_MESSAGE, "q")
         pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        stmt = select(Client).where(func.lower(Client.name).like(pattern.lower()))
+        stmt = select(Client).where(lower_text(Client.name).like(pattern.lower()))
     clients = list(session.exec(stmt.order_by(col(Client.name), col(Client.id))
                                 .limit(SEARCH_MAX)))
     for c in clients:
