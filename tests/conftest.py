@@ -68,6 +68,14 @@ def pg_database():
 
 
 def _truncate_pg(url: str) -> None:
+    """Every table empty and every id sequence back at 1, as a fresh migrated database
+    minus the migrations' seeded rows (the SQLite template keeps those; the code reads
+    its defaults where a row is missing).
+
+    DELETE, not TRUNCATE: TRUNCATE gives each of the ~56 tables a new file, about a
+    second per test here, and the suite runs a thousand tests on PostgreSQL; deleting the
+    few rows a test wrote takes ~20 ms. The replica role skips the foreign-key and
+    append-only triggers, so the order of the tables does not matter."""
     engine = create_engine(url)
     with engine.begin() as con:
         tables = con.execute(text(
@@ -75,8 +83,11 @@ def _truncate_pg(url: str) -> None:
             "AND tablename <> 'alembic_version'"
         )).scalars().all()
         if tables:
-            names = ", ".join(f'"{t}"' for t in tables)
-            con.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            con.execute(text("SET LOCAL session_replication_role = replica"))
+            con.execute(text("; ".join(f'DELETE FROM "{t}"' for t in tables)))
+            con.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                             "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE c.relkind = 'S' AND n.nspname = 'public'"))
     engine.dispose()
 
 
