@@ -12,7 +12,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from htmx_flask import request as request  # request.htmx is truthy for htmx requests
 from jinja2_fragments.flask import render_block
@@ -22,10 +21,11 @@ from models import access
 from models.access.policy import LevelTooLow
 from models.core.db import get_by_id, new_session
 from models.core.errors import AccessDenied
+from views.csrf_tokens import RememberingCSRFProtect
 
 babel = Babel()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = RememberingCSRFProtect()  # Flask-WTF's, signing once per session token
 htmx = Htmx()
 # The storage comes from RATELIMIT_STORAGE_URI (a storage given here would win over it).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
