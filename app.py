@@ -136,6 +136,7 @@ def create_app(config: dict | None = None) -> Flask:
         translations,
     )
     from views.cli import register_cli
+    from views.cookie_session import RememberingSessionInterface
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(
@@ -145,6 +146,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("FAST_PASSWORD_HASHING"):
         use_fast_password_hashing()
 
+    app.session_interface = RememberingSessionInterface()  # the cookie verified once
     # First: its after_request (compression) then runs after every other one.
     assets.register(app)  # hashed static files (WhiteNoise), compressed answers
     babel.init_app(app, locale_selector=auth.select_locale)

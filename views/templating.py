@@ -23,10 +23,10 @@ from babel.dates import format_date as babel_format_date
 from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 
 from models.core.db import utcnow
 from models.tally import BACKDATE_DAYS, UNDO_SECONDS
+from views.csrf_tokens import csrf_token
 from views.translations import locale_name
 
 
@@ -115,7 +115,7 @@ def thread_url(thread) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        csrf_token=generate_csrf,
+        csrf_token=csrf_token,
         thread_url=thread_url,
         current_locale=locale_name,
         tally_backdate_days=BACKDATE_DAYS,

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_babel import to_user_timezone
-from flask_wtf.csrf import generate_csrf
 
 from models import tally as tally_model
 from models.access.inbox import mark_read
@@ -34,6 +33,7 @@ from models.core.db import utcnow
 from models.core.errors import SubmissionReused, ValidationErrors
 from models.tally import Tally
 from views import db, load_or_404, public, render, request, signed_in, user
+from views.csrf_tokens import csrf_token
 from views.translations import locale_name
 
 bp = Blueprint("tally", __name__)
@@ -210,7 +210,7 @@ def catalogue():
     activity's field set, units and names, plus the templates it is rendered from. A
     repeat with the same tag is a 304 of a few hundred bytes, answered before anything is
     rendered; the browser revalidates every time (private, no-cache)."""
-    csrf = generate_csrf()  # the session's token stays valid as long as the session
+    csrf = csrf_token()  # the session's token stays valid as long as the session
     contexts = [(act, composer_context(act, offline=True))
                 for act in activities_of_user(db(), user())]
     version = _catalogue_version(contexts)

@@ -1,0 +1,38 @@
+"""The session cookie's signature checked once per process (views/cookie_session.py): a
+remembered cookie is trusted only as it was signed, and only for its lifetime."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+
+def _cookie(client):
+    return client.get_cookie("nara_session")
+
+
+def test_a_signed_in_cookie_keeps_working_on_later_requests(client, people):
+    people.user("fia")
+    people.login("fia")
+    assert client.get("/account").status_code == 200
+    assert client.get("/account").status_code == 200
+
+
+def test_an_altered_copy_of_a_remembered_cookie_is_not_signed_in(client, people):
+    people.user("fia")
+    people.login("fia")
+    assert client.get("/account").status_code == 200  # the cookie is remembered now
+    value = _cookie(client).value
+    altered = value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]
+    client.set_cookie("nara_session", altered)
+    assert client.get("/account").status_code == 302
+
+
+def test_a_remembered_cookie_older_than_the_session_lifetime_is_not_signed_in(
+        app, client, people):
+    people.user("fia")
+    people.login("fia")
+    assert client.get("/account").status_code == 200
+    app.permanent_session_lifetime = timedelta(seconds=0)
+    time.sleep(1.1)
+    assert client.get("/account").status_code == 302
