@@ -12,7 +12,9 @@ one or two round trips instead of about ten; "Samma igen" is found by role and n
 each page load and then where the last look saw it; the outbox (IndexedDB) is read every ten
 taps, at the end of each disturbance and before a page is left, not after every tap (an
 item refused by the server stays in it, so none is missed; the longest wait is measured to
-about a second). Every tap is still asserted to be one submit, at once.
+about a second). Every tap is still asserted to be one submit, at once. At this pace the
+taps outrun the outbox (it sends one item at a time): several hundred still wait when the
+tapping ends and are sent after a reload; the figures say how many and how long it took.
 """
 
 from __future__ import annotations
