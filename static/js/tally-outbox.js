@@ -60,7 +60,26 @@ export const queue = createQueue({
 });
 export const last = (mode, work) => queue.store("last", mode, work);
 
-export async function updateBadge() {
+// Counting reads the whole outbox: while one count runs, further calls share one more run
+// after it (a backlog of hundreds being sent asks after every item; one read at a time).
+let badgeRun = null;
+let badgeAgain = false;
+
+export function updateBadge() {
+  if (badgeRun) {
+    badgeAgain = true;
+    return badgeRun;
+  }
+  badgeRun = (async () => {
+    do {
+      badgeAgain = false;
+      await countBadge();
+    } while (badgeAgain);
+  })().finally(() => { badgeRun = null; });
+  return badgeRun;
+}
+
+async function countBadge() {
   const el = badge();
   if (!el) return;
   const count = String((await queue.mine()).length);

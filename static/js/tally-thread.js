@@ -88,9 +88,9 @@ async function placeSaved(item, html) {
   }
   if (!here) return;
   // Only the newest combination becomes "same again": an older item confirmed late must
-  // not replace what was queued after it.
-  const newer = (await queue.mine()).some((i) => String(i.activity) === String(item.activity) &&
-    i.created > item.created);
+  // not replace what was queued after it. (One read of the outbox for this and the count.)
+  const queued = (await queue.mine()).filter((i) => String(i.activity) === String(item.activity));
+  const newer = queued.some((i) => i.created > item.created);
   const current = document.getElementById("same-again");
   if (again && current && !newer) {
     const focused = current.contains(document.activeElement);
@@ -100,7 +100,7 @@ async function placeSaved(item, html) {
   if (today !== undefined) {
     const status = savedStatus();
     if (status) status.dataset.today = today;
-    const waiting = await waitingHere();
+    const waiting = queued.length;
     announce(waiting ? "waiting" : "saved", waiting || today);
   }
 }

@@ -3,9 +3,18 @@ allows while a controller takes the phone offline and back, drops answers after 
 has committed them, and kills the server with SIGKILL and starts it again. Afterwards every
 tap is exactly one row, the outbox is empty and every bubble says it is saved.
 
-Fixed seed, bounded counts: NARA_CHAOS_TALLIES and NARA_CHAOS_NOTES. The issue asks for
-1,000 tallies; through the UI this machine (2 cores, shared) manages 4–6 a second, so the
-default is 500 to keep the run near 3 minutes, and NARA_CHAOS_TALLIES=1000 is the full run.
+Fixed seed, bounded counts: NARA_CHAOS_TALLIES (1,000, as the issue asks) and
+NARA_CHAOS_NOTES (50). Through the UI this machine (2 cores, shared) logs about 10 tallies a
+second, so the 1,000 take under two minutes of the run's ~2.5. What keeps it that fast
+without proving less: a tap is a real touch on the screen where the element is, checked as
+Locator.tap checks it (visible, not covered, the touch reached it, else tap again) but in
+one or two round trips instead of about ten; "Samma igen" is found by role and name after
+each page load and then where the last look saw it; the outbox (IndexedDB) is read every ten
+taps, at the end of each disturbance and before a page is left, not after every tap (an
+item refused by the server stays in it, so none is missed; the longest wait is measured to
+about a second). Every tap is still asserted to be one submit, at once. At this pace the
+taps outrun the outbox (it sends one item at a time): several hundred still wait when the
+tapping ends and are sent after a reload; the figures say how many and how long it took.
 """
 
 from __future__ import annotations
@@ -28,8 +37,9 @@ from tests.e2e.conftest import login, shot, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, rows
 
 SEED = 16
-TALLIES = int(os.environ.get("NARA_CHAOS_TALLIES", "500"))
+TALLIES = int(os.environ.get("NARA_CHAOS_TALLIES", "1000"))
 NOTES = int(os.environ.get("NARA_CHAOS_NOTES", "50"))
+OUTBOX_EVERY = 10  # taps between looks into the outbox (IndexedDB)
 SHOTS = Path("/work/shots/chaos16")
 
 # Kim's three activities that keep tallies; new combinations are chosen in the sheet.
@@ -42,14 +52,38 @@ ACTIVITIES = {
     "motesplats-oppen-verksamhet": None,  # a count: "Fler" on the first stepper
 }
 
-# Counts the person's submits of a tally form (capture phase: before the outbox sees them).
+# Counts the person's submits of a tally form (capture phase: before the outbox sees them),
+# and remembers what the last touch reached.
 WATCH_JS = """() => {
   if (window.__chaos) return;
-  window.__chaos = { submits: 0 };
+  window.__chaos = { submits: 0, touched: null };
   document.addEventListener("submit", (event) => {
     if (event.target.matches?.("form[data-outbox]")) window.__chaos.submits += 1;
   }, true);
+  document.addEventListener("touchstart", (event) => { window.__chaos.touched = event.target; },
+                            true);
 }"""
+# Where a finger lands on an element: its centre, scrolled into view, if it is visible there
+# and nothing covers it (a tap there reaches it or its label), else null.
+POINT_JS = """(el) => {
+  el.scrollIntoView({ block: "nearest", inline: "nearest" });
+  const box = el.getBoundingClientRect();
+  if (!box.width || !box.height || getComputedStyle(el).visibility !== "visible") return null;
+  const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+  const hit = document.elementFromPoint(x, y);
+  window.__chaos.target = el;
+  return hit && (el.contains(hit) || [...(el.labels || [])].some((l) => l.contains(hit)))
+    ? [x, y] : null;
+}"""
+# Did the last touch reach the element last looked at (or its label)? (Each touch asked once.)
+REACHED_JS = """() => { const [el, hit] = [window.__chaos.target, window.__chaos.touched];
+  window.__chaos.touched = null;
+  return !!hit && (el.contains(hit) || [...(el.labels || [])].some((l) => l.contains(hit))); }"""
+# "Samma igen" (its accessible name is its text), the button a tap on the bar reaches.
+AGAIN = "#same-again button[type=submit]"
+AGAIN_JS = f"""() => {{ const hit = window.__chaos.touched?.closest("{AGAIN}");
+  window.__chaos.touched = null;
+  return !!hit && hit.textContent.trim().startsWith("Samma igen"); }}"""
 # What waits in a queue of offline-queue.js: [database, store] → its items.
 QUEUE_JS = """([name, store]) => new Promise((resolve) => {
   const open = indexedDB.open(name);
@@ -63,17 +97,52 @@ QUEUE_JS = """([name, store]) => new Promise((resolve) => {
   };
   open.onerror = () => resolve([]);
 })"""
-# After a tap: wait until the submit was seen, then what waits in the outbox (uuid, created).
-AFTER_TAP_JS = """async (expected) => {
+# After a tap on "Samma igen": if it reached the button, wait until its submit was seen;
+# the submits so far, and where the button is for the next tap (null: find it again).
+AFTER_AGAIN_JS = """async (expected) => {
+  if (!(AGAIN_JS)()) return { reached: false };
   const started = Date.now();
-  while ((window.__chaos?.submits || 0) < expected && Date.now() - started < 5000) {
+  while (window.__chaos.submits < expected && Date.now() - started < 5000) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const items = await (QUEUE)(["nara-outbox", "items"]);
-  return { submits: window.__chaos?.submits || 0,
-           waiting: items.filter((i) => i.status === "pending").map((i) => [i.uuid, i.created]),
+  const next = document.querySelector("AGAIN");
+  return { reached: true, submits: window.__chaos.submits, point: next && (POINT_JS)(next) };
+}""".replace("(AGAIN_JS)", f"({AGAIN_JS})").replace("AGAIN", AGAIN).replace(
+    "(POINT_JS)", f"({POINT_JS})")
+# After any other tap: wait until its submit was seen; the submits so far.
+TAKEN_JS = """async (expected) => {
+  const started = Date.now();
+  while (window.__chaos.submits < expected && Date.now() - started < 5000) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return window.__chaos.submits;
+}"""
+# What waits in the outbox (uuid, created) and how many the server refused. Between taps
+# the page keeps one connection to the outbox's database open; `fresh` (before the page is
+# left) opens a new one, which IndexedDB opens only after the app's own pending opens: the
+# look then comes after the last tap's write (a page left mid-write would lose that tally).
+OUTBOX_JS = """async (fresh) => {
+  const connect = () => new Promise((resolve) => {
+    const open = indexedDB.open("nara-outbox");
+    open.onupgradeneeded = () => open.transaction.abort();  // never make the app's database
+    open.onsuccess = () => {
+      open.result.onversionchange = () => { open.result.close(); window.__chaosOutbox = null; };
+      resolve(open.result);
+    };
+    open.onerror = () => resolve(null);
+  });
+  const db = await (fresh ? connect() : (window.__chaosOutbox ||= connect()));
+  const items = await new Promise((resolve) => {
+    try {
+      const read = db.transaction("items").objectStore("items").getAll();
+      read.onsuccess = () => resolve(read.result);
+      read.onerror = () => resolve([]);
+    } catch { window.__chaosOutbox = null; resolve([]); }  // not made yet: nothing waits
+  });
+  if (fresh) db?.close();
+  return { waiting: items.filter((i) => i.status === "pending").map((i) => [i.uuid, i.created]),
            rejected: items.filter((i) => i.status !== "pending").length };
-}""".replace("(QUEUE)", f"({QUEUE_JS})")
+}"""
 
 
 # (share of the run done, kind, how many by then, the roll that starts it)
@@ -176,6 +245,40 @@ def tally_uuids(app) -> tuple[int, int]:
         return total, distinct
 
 
+def touch(page, locator, timeout: float = 15.0) -> None:
+    """A person's tap on the element `locator` names (by role and name), as Locator.tap does
+    it but in three round trips to the page instead of about ten: a real touch at its
+    centre once it is visible there and nothing covers it, again if the touch did not reach
+    it. Whether the tap did what it should, the caller checks (a submit was seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        point = locator.evaluate(POINT_JS, timeout=timeout * 1000)
+        if point is not None:
+            page.touchscreen.tap(*point)
+            if page.evaluate(REACHED_JS):
+                return
+        assert time.monotonic() < deadline, f"not tappable: {locator}"
+        page.wait_for_timeout(20)
+
+
+def tap_again(page, same_again, point, expected: int, timeout: float = 15.0):
+    """A tap on "Samma igen": at `point` (where the last look found it), else where its role
+    and name find it; again if the touch did not reach it (Locator.tap's rule). Returns how
+    many submits the page has seen and where the button is now."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if point is None:
+            point = same_again.evaluate(POINT_JS, timeout=timeout * 1000)
+        if point is not None:
+            page.touchscreen.tap(*point)
+            state = page.evaluate(AFTER_AGAIN_JS, expected)
+            if state["reached"]:
+                return state["submits"], state["point"]
+            point = None
+        assert time.monotonic() < deadline, "Samma igen: not tappable"
+        page.wait_for_timeout(20)
+
+
 def open_thread(page, app, key: str) -> None:
     page.goto(f"/activities/{activity_id(app, key)}")
     page.locator(".tally-bar").wait_for()
@@ -184,18 +287,18 @@ def open_thread(page, app, key: str) -> None:
 
 def new_combination(page, rng: random.Random, key: str) -> None:
     """The sheet: "Ny", a combination, "Spara"."""
-    page.get_by_role("link", name="Ny").tap()
+    touch(page, page.locator(".tally-bar").get_by_role("link", name="Ny"))
     sheet = page.get_by_role("dialog")
     sheet.wait_for()
     fields = ACTIVITIES[key]
     if fields is None:
         plus = sheet.get_by_role("button", name=re.compile(r"^Fler")).first
         for _ in range(rng.randint(1, 3)):
-            plus.tap()
+            touch(page, plus)
     else:
         for options in fields:
-            sheet.get_by_role("radio", name=rng.choice(options), exact=True).first.tap()
-    sheet.get_by_role("button", name="Spara", exact=True).tap()
+            touch(page, sheet.get_by_role("radio", name=rng.choice(options), exact=True).first)
+    touch(page, sheet.get_by_role("button", name="Spara", exact=True))
     sheet.wait_for(state="hidden")
 
 
@@ -213,7 +316,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     chaos = Chaos(page, context, live_server, rng, re.compile(r"/activities/\d+/tallies$"))
     waits = Waits()
     keys = list(ACTIVITIES)
-    same_again = page.get_by_role("button", name=re.compile(r"^Samma igen"))
+    same_again = page.locator("#same-again").get_by_role("button", name=re.compile(r"^Samma igen"))
     submitted, visited, snapped = 0, set(), False
     per_activity = dict.fromkeys(keys, 0)
     started = time.monotonic()
@@ -225,22 +328,29 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
         visits += 1
         open_thread(page, live_app, key)  # online, offline, server down: the page or its shell
         here, again = 0, key in visited and same_again.count() > 0
+        point = None  # where "Samma igen" is: found by role and name after each page load
         for _ in range(min(rng.randint(20, 120), TALLIES - submitted)):
             chaos.tick((submitted + here) / TALLIES)
             if not again or rng.random() < 0.03:
                 new_combination(page, rng, key)
                 visited.add(key)
-                again = True
+                again, point = True, None
+                here += 1
+                submits = page.evaluate(TAKEN_JS, here)
             else:
-                same_again.tap()
-            here += 1
-            state = page.evaluate(AFTER_TAP_JS, here)
-            assert state["submits"] == here, "a tap was not taken"
-            assert state["rejected"] == 0, "the server refused a tally"
-            waits.update(state["waiting"])
+                here += 1
+                submits, point = tap_again(page, same_again, point, here)
+            assert submits == here, "a tap was not taken"
+            if here % OUTBOX_EVERY == 0 or chaos.until == 1:  # and as a disturbance ends
+                outbox = page.evaluate(OUTBOX_JS, False)
+                assert outbox["rejected"] == 0, "the server refused a tally"
+                waits.update(outbox["waiting"])
             if chaos.offline and chaos.until == 1 and not snapped:  # the phone, offline
                 snap(page, "chaos-offline")
                 snapped = True
+        outbox = page.evaluate(OUTBOX_JS, True)  # before the page is left
+        assert outbox["rejected"] == 0, "the server refused a tally"
+        waits.update(outbox["waiting"])
         submitted += here
         per_activity[key] += here
     chaos.calm()
@@ -248,20 +358,26 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
     logging_s = time.monotonic() - started
 
     # Back online with the server up: what is still waiting goes now (a reload sends at once).
+    # The taps can outrun the outbox, which sends one item at a time: how many still wait
+    # when the tapping ends, and how long they take, is part of the figures.
+    backlog = len(page.evaluate(OUTBOX_JS, True)["waiting"])
+    drain_started = time.monotonic()
     page.reload()
     page.locator(".tally-bar").wait_for()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while page.evaluate(PENDING_JS) and time.monotonic() < deadline:
-        waits.update(page.evaluate(AFTER_TAP_JS, 0)["waiting"])
+        waits.update(page.evaluate(OUTBOX_JS, True)["waiting"])
         page.wait_for_timeout(200)
-    waits.update(page.evaluate(AFTER_TAP_JS, 0)["waiting"])
+    waits.update(page.evaluate(OUTBOX_JS, True)["waiting"])
+    drain_s = time.monotonic() - drain_started
     total, distinct = tally_uuids(live_app)
     made = total - before
     lost, duplicated = max(0, submitted - made), max(0, made - submitted) + (total - distinct)
     record_property("summary", (
         f"chaos run, tallies: {submitted} tapped in {logging_s:.0f} s "
         f"({submitted / logging_s:.1f}/s), {made} rows, lost {lost}, duplicated {duplicated}, "
-        f"longest wait in the outbox {waits.longest_ms / 1000:.1f} s; "
+        f"longest wait in the outbox {waits.longest_ms / 1000:.1f} s "
+        f"({backlog} still waiting when the tapping ended, sent in {drain_s:.0f} s); "
         f"offline {chaos.events['offline']}×, answers dropped {chaos.events['dropped']}, "
         f"server SIGKILLed {chaos.events['killed']}× (seed {SEED}); per activity "
         f"{', '.join(str(n) for n in per_activity.values())}"))
