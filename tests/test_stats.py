@@ -253,3 +253,12 @@ def test_journal_lag_counts_notes_written_over_a_day_late(db, people):
 
 def test_no_lag_without_entries(db, field):
     assert lag_by_unit(db, LagSource.tally, [field["unit"].id], OCTOBER) == {}
+
+
+def test_the_median_and_90th_percentile_ranks_are_found_in_the_right_histogram_bins():
+    """Ranks 5, 6 and 9 over bins {0: 4, 3: 2, 7: 4}: the 5th and 6th values are the
+    first and second of bin 3, the 9th the third of bin 7 (an empty bin in between)."""
+    from models.manage.aggregate import rank_places
+
+    assert rank_places({7: 4, 0: 4, 3: 2, 5: 0}, (5, 6, 9)) == {
+        5: (3, 1), 6: (3, 2), 9: (7, 3)}

@@ -677,6 +677,20 @@ def _ranks(n: int) -> tuple[int, int, int]:
     return (n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10
 
 
+def rank_places(per_bin: dict[int, int], ranks) -> dict[int, tuple[int, int]]:
+    """{rank: (bin, place in the bin)} for 1-based ranks over values counted per bin (a
+    histogram of {bin: count}, the bins in ascending order of their values)."""
+    out: dict[int, tuple[int, int]] = {}
+    wanted = sorted(set(ranks))
+    before, i = 0, 0
+    for bin_ in sorted(per_bin):
+        while i < len(wanted) and wanted[i] <= before + per_bin[bin_]:
+            out[wanted[i]] = (bin_, wanted[i] - before)
+            i += 1
+        before += per_bin[bin_]
+    return out
+
+
 def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
                 activity_ids=None) -> dict[int, Lag]:
     """{unit id: Lag} for events in the period. Median: the mean of the middle one or two
@@ -706,15 +720,9 @@ def lag_by_unit(session: Session, source: str, unit_ids, period: Period,
     wanted: dict[tuple[int, int], set[int]] = {}  # (unit, bin): places in the bin
     where: dict[tuple[int, int], tuple[int, int]] = {}  # (unit, rank): (bin, place)
     for unit_id, per_bin in bins.items():
-        ranks = sorted(set(_ranks(sums[unit_id][0])))
-        before, i = 0, 0
-        for bin_ in sorted(per_bin):
-            while i < len(ranks) and ranks[i] <= before + per_bin[bin_]:
-                place = ranks[i] - before
-                wanted.setdefault((unit_id, bin_), set()).add(place)
-                where[(unit_id, ranks[i])] = (bin_, place)
-                i += 1
-            before += per_bin[bin_]
+        for rank, (bin_, place) in rank_places(per_bin, _ranks(sums[unit_id][0])).items():
+            wanted.setdefault((unit_id, bin_), set()).add(place)
+            where[(unit_id, rank)] = (bin_, place)
     values: dict[tuple[int, int, int], object] = {}
     if wanted:
         ranked = select(
