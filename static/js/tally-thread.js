@@ -80,8 +80,10 @@ async function placeSaved(item, html) {
     else list.append(bubble);
     watchUndo(bubble);
     if (shown) bubble.scrollIntoView({ block: "nearest" });
-    // Ångra was tapped while the tally was on its way: it is undone now that it is saved.
-    const undoForm = bubble.querySelector("form.undo-form");
+    // Ångra was tapped while the tally was on its way: it is undone now that it is saved
+    // (through the bubble in the page: the answer's own one if it was already there).
+    const placed = (bubble.id && document.getElementById(bubble.id)) || bubble;
+    const undoForm = placed.querySelector("form.undo-form");
     if (undoWhenSaved.delete(item.uuid) && undoForm) undo(undoForm);
   } else {
     pending?.remove();
