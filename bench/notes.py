@@ -26,6 +26,7 @@ NOTE = ("Mamman berättar att sonen sover bättre sedan förra veckan. Skolan ha
         "gånger om frånvaro, kl 08.30 och 13.15. Skulden är 12 500 kr, avbetalning 500 kr "
         "per månad från 2026-01-01. Nästa gång: egna gränser och stöd från Stödlinjen. ") * 3
 PNR_SHAPE = re.compile(r"\d{6}[-+]?\d{4}")
+LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -112,7 +113,10 @@ def main() -> int:
         def fill(n: int) -> list:
             made = []
             for _ in range(n):
-                c = notes.open_contact(session, kim, anhorig, f"Bänk {uuid.uuid4().hex[:8]}")
+                # letters only: eight random hex digits that happen to be all digits look
+                # like a phone number to the identity guard, which refuses the pseudonym
+                c = notes.open_contact(session, kim, anhorig,
+                                       f"Bänk {uuid.uuid4().hex[:8].translate(LETTERS)}")
                 for _talk in range(5):
                     notes.log_talk(session, kim, c, values, NOTE[:300], uuid.uuid4())
                 made.append(c)
