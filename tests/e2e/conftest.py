@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -183,13 +184,24 @@ def page(context):
     yield page
 
 
+def screenshot(page, path: Path, full_page: bool = False) -> None:
+    """page.screenshot for people to look at, tried twice: headless Chromium now and then
+    never delivers the frame a screenshot waits for (CI: "waiting for fonts to load… fonts
+    loaded", then 30 s of nothing), which says nothing about the page under test.
+    caret="initial": the default hides the caret with a style attribute, which htmx would
+    copy into the next swap and our CSP would then block."""
+    try:
+        page.screenshot(path=str(path), full_page=full_page, caret="initial", timeout=15_000)
+    except PlaywrightTimeoutError:
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(path), full_page=full_page, caret="initial", timeout=15_000)
+
+
 def shot(page, name: str) -> Path:
     """Save a screenshot for people to look at; returns the path."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    # caret="initial": the default hides the caret with a style attribute, which htmx would
-    # copy into the next swap and our CSP would then block.
-    page.screenshot(path=str(path), full_page=False, caret="initial")
+    screenshot(page, path)
     return path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, screenshot
 
 SHOTS = "/work/shots/journal15"
 
@@ -54,5 +54,5 @@ def test_statistics_reflow_at_320_px_and_landmarks_have_unique_names(
     result = Axe().run(page, options={"runOnly": {"type": "rule", "values": [
         "landmark-unique", "duplicate-id", "duplicate-id-aria"]}})
     assert result.response["violations"] == []
-    page.screenshot(path=f"{SHOTS}/stats-320{view.replace('?view=', '-')}.png", caret="initial")
+    screenshot(page, f"{SHOTS}/stats-320{view.replace('?view=', '-')}.png")
     context.close()

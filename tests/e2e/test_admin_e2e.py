@@ -14,7 +14,7 @@ from models.access import Unit, User
 from models.catalogue import Activity, FieldSet, current_field_set, spec_of
 from models.core.db import new_session
 from models.tally.record import Tally
-from tests.e2e.conftest import SHOTS, axe_violations, login, shot
+from tests.e2e.conftest import SHOTS, axe_violations, login, screenshot, shot
 
 OURS = Path("/work/shots/admin17")  # where the lead collects screenshots, when it exists
 
@@ -24,7 +24,7 @@ def look(page, name: str) -> None:
     /work/shots/admin17 when /work/shots exists), kept for people to look at."""
     path = shot(page, f"admin-{name}")
     full = SHOTS / f"admin-{name}-full.png"
-    page.screenshot(path=str(full), full_page=True, caret="initial")
+    screenshot(page, full, full_page=True)
     if OURS.parent.exists():
         OURS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, OURS / f"{name}.png")

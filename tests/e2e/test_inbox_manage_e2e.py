@@ -17,7 +17,7 @@ from models.access import Unit, user_named
 from models.catalogue import Activity
 from models.core.db import new_session, utcnow
 from models.tally.record import record_tally
-from tests.e2e.conftest import PHONE, SHOTS, axe_violations, login
+from tests.e2e.conftest import PHONE, SHOTS, axe_violations, login, screenshot
 
 ROLES = ["fia", "kim", "hanna", "hugo", "maja", "admin", "arkiv"]  # every role
 MANAGER_PAGES = {
@@ -40,7 +40,7 @@ def overflow(page) -> int:
 def save(page, name: str) -> None:
     for folder in {SHOTS, Path(os.environ.get("NARA_SHOTS", SHOTS))}:
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True, caret="initial")
+        screenshot(page, str(folder / f"{name}.png"), full_page=True)
 
 
 def signed_in(browser, live_server, username: str, scheme: str):

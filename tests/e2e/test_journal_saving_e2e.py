@@ -12,7 +12,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_violations, shot, wait_until
+from tests.e2e.conftest import axe_violations, screenshot, shot, wait_until
 from tests.e2e.test_journal_e2e import _client_url, sign_in
 
 SHOTS = "/work/shots/journal15"
@@ -72,7 +72,7 @@ def test_a_slow_save_shows_busy_within_300_ms_and_a_pending_bubble(page):
     expect(spara).to_have_attribute("aria-disabled", "true")
     expect(page.locator("#bubbles .bubble.saving")).to_contain_text("Astrid åt frukost själv.")
     shot(page, "journal-saving")
-    page.screenshot(path=f"{SHOTS}/journal-saving-slow-network.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-saving-slow-network.png")
     slow.release()
     expect(page.locator("#bubbles .bubble.entry.mine").last).to_contain_text(
         "Astrid åt frukost själv.", timeout=8000)
@@ -97,7 +97,7 @@ def test_after_a_save_when_is_now_again_and_kind_is_cleared_unless_pinned(page):
     expect(composer.locator("input[name=when][value=now]")).to_be_checked()
     expect(page.get_by_label("Datum och tid")).to_have_value("")
     assert composer.locator("input[name=category]:checked").count() == 0
-    page.screenshot(path=f"{SHOTS}/journal-after-save-reset.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-after-save-reset.png")
 
     # The next note, typed without touching the time, happened now.
     composer.get_by_role("radio", name="Åtgärd").check()
@@ -125,7 +125,7 @@ def test_a_failed_save_keeps_the_text_with_the_error_at_the_field(page):
     expect(note).to_have_attribute("aria-invalid", "true")
     expect(note).to_be_focused()
     expect(page.locator("#bubbles .bubble.saving")).to_have_count(0)
-    page.screenshot(path=f"{SHOTS}/journal-save-failed.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-save-failed.png")
     assert axe_violations(page) == []
 
     page.unroute(ENTRIES)  # the server is back: the same text saves, the error goes
@@ -187,7 +187,7 @@ def test_the_open_writing_guide_leaves_spara_on_screen(page):
         "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.textContent.trim()",
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
     assert at_centre == "Spara"
-    page.screenshot(path=f"{SHOTS}/journal-guide-open.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-guide-open.png")
 
 
 def test_on_a_laptop_the_focused_when_toggle_is_not_under_spara(browser, live_server):
@@ -222,7 +222,7 @@ def test_every_row_of_chips_wraps_or_says_it_goes_on_sideways(page):
     assert [row for row in rows if not (row["sideways"] and row["hinted"])] == []
     expect(page.locator("#composer .swipe-hint:visible").first).to_have_text(
         "Svep i sidled för fler →")
-    page.screenshot(path=f"{SHOTS}/journal-swipe-hints.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-swipe-hints.png")
 
 
 def test_the_journal_composer_at_rest_leaves_most_of_the_screen_to_the_thread(page):
@@ -232,5 +232,5 @@ def test_the_journal_composer_at_rest_leaves_most_of_the_screen_to_the_thread(pa
     _open_astrid(page)
     height = page.evaluate("() => document.querySelector('#composer').getBoundingClientRect()"
                            ".height / window.innerHeight")
-    page.screenshot(path=f"{SHOTS}/journal-composer-at-rest.png", caret="initial")
+    screenshot(page, f"{SHOTS}/journal-composer-at-rest.png")
     assert height <= 0.45, f"the composer covers {height:.0%} of the screen"

@@ -13,7 +13,7 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import TallyValue
-from tests.e2e.conftest import SHOTS, axe_violations, login
+from tests.e2e.conftest import SHOTS, axe_violations, login, screenshot
 from tests.notes_helpers import random_letters
 
 CONTACT_URL = re.compile(r".*/notes/(\d+)$")
@@ -24,7 +24,7 @@ def shot(page, name: str) -> None:
     """Like the shared helper, but without Playwright's caret hiding: it leaves style=""
     on every input, and htmx copying that attribute in the next swap trips our CSP."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), caret="initial")
+    screenshot(page, str(SHOTS / f"{name}.png"))
 
 
 def _database_bytes(live_app) -> bytes:

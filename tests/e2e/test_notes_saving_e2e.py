@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, wait_until
+from tests.e2e.conftest import login, screenshot, wait_until
 from tests.e2e.test_journal_saving_e2e import SHOTS
 
 TALKS = re.compile(r".*/notes/\d+/talks$")
@@ -34,7 +34,7 @@ def test_a_slow_talk_is_busy_at_once_and_then_announced(page):
         document.querySelector('#talk-composer').getAttribute('aria-busy') === 'true'
         && !!document.querySelector('#bubbles .bubble.saving')""", timeout=0.3 + 0.2)
     expect(page.locator("#bubbles .bubble.saving")).to_contain_text("Pratade om skolan.")
-    page.screenshot(path=f"{SHOTS}/notes-saving.png", caret="initial")
+    screenshot(page, f"{SHOTS}/notes-saving.png")
     page.wait_for_timeout(2000)
     held.pop().continue_()
     number = int(label.rsplit(" ", 1)[1])

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import PHONE, SHOTS, axe_violations, wait_until
+from tests.e2e.conftest import PHONE, SHOTS, axe_violations, screenshot, wait_until
 from tests.e2e.test_inbox_manage_e2e import unit_id
 from tests.e2e.test_tally import activity_id
 
@@ -62,8 +62,7 @@ class Rooms:
         page.wait_for_timeout(150)  # a thread scrolls to its newest bubble after a frame
         if self.mode.startswith("sv"):
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"room-{room}-{self.mode}.png"),
-                            full_page=full_page, caret="initial")
+            screenshot(page, SHOTS / f"room-{room}-{self.mode}.png", full_page=full_page)
         problems = {}
         if (overflow := page.evaluate(OVERFLOW_JS)) > 0:
             problems["overflow px"] = overflow

@@ -17,7 +17,7 @@ from models.access import Role, Unit, create_user
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import Tally
-from tests.e2e.conftest import axe_violations, login, shot, wait_until
+from tests.e2e.conftest import axe_violations, login, screenshot, shot, wait_until
 from tests.e2e.test_tally import activity_id, chip, last_tally_values, rows, wait_for_rows
 
 SHOTS = Path("/work/shots/tally15")
@@ -75,7 +75,7 @@ SPARA_ON_TOP_JS = """() => {
 
 def snap(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), caret="initial")
+    screenshot(page, str(SHOTS / f"{name}.png"))
     shot(page, name)
 
 
