@@ -65,9 +65,8 @@ from models.catalogue import (  # noqa: E402
     load_file,
     spec_of,
 )
-from models.core.db import new_session  # noqa: E402
+from models.core.db import make_engine, new_session  # noqa: E402
 from models.manage.aggregate import (  # noqa: E402
-    _value_filter,
     fields_of,
     period_of,
     scope_for,
@@ -75,7 +74,7 @@ from models.manage.aggregate import (  # noqa: E402
     tally_total,
 )
 from models.manage.report import _field_series_grid, build_report  # noqa: E402
-from models.tally import TallyValue  # noqa: E402
+from models.tally import TallyValue, daily  # noqa: E402
 from views.cli import upgrade_database  # noqa: E402
 
 TALLIES = int(os.environ.get("BENCH_TALLIES", "1000000"))
@@ -208,6 +207,7 @@ def fill_sqlite(path: str, info: dict, n: int) -> None:
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
+    count_days(f"sqlite:///{path}")
 
 
 def fill_postgresql(url: str, info: dict, n: int) -> None:
@@ -324,6 +324,7 @@ def fill_postgresql_sql(url: str, info: dict, n: int, first_day: date, years: in
         for _drop, create in rebuild:
             cur.execute(create)
         _finish_fill(con, cur)
+    count_days(url)
 
 
 def _copy_chunk(cur, chunk) -> None:
@@ -408,9 +409,15 @@ def measure(url: str, label: str, tallies: int, tables: bool = True) -> Figures:
 
         def naive():
             counts = Counter()
+            start, end = year.utc_bounds()
             rows = s.execute(select(TallyValue.occurred_at, TallyValue.field_key,
                                     TallyValue.choice, TallyValue.count)
-                             .where(_value_filter(scope, year, keys)))
+                             .where(TallyValue.activity_id.in_(scope.activity_ids),
+                                    TallyValue.field_key.in_(keys),
+                                    TallyValue.occurred_at >= start,
+                                    TallyValue.occurred_at < end,
+                                    TallyValue.unit_id.in_(scope.unit_ids),
+                                    TallyValue.voided == False))  # noqa: E712
             for occurred, key, choice, count in rows:
                 counts[(occurred.astimezone(UTC).month, key, choice)] += count
             return counts
@@ -439,6 +446,20 @@ def measure(url: str, label: str, tallies: int, tables: bool = True) -> Figures:
             out.plan = _plan(s, breakdown, postgresql=not url.startswith("sqlite"))
     engine.dispose()
     return out
+
+
+def count_days(url: str) -> None:
+    """The generated tallies' daily counts (models/tally/daily.py), which a save keeps in
+    step and the generator, writing the tables directly, does not; then their planner
+    statistics (and on PostgreSQL the visibility map its index-only scans need)."""
+    engine = make_engine(url)
+    with new_session(engine) as s:
+        daily.rebuild(s)
+        s.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+        con.exec_driver_sql("VACUUM ANALYZE tally_day" if engine.dialect.name == "postgresql"
+                            else "ANALYZE tally_day")
+    engine.dispose()
 
 
 def _finish_fill(con, cur) -> None:

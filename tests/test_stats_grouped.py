@@ -9,13 +9,12 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import and_, case, func
+from sqlmodel import col, select
 
+from models.core.clock import local_midnight
 from models.manage.aggregate import (
-    _bucket_case,
     _cell,
-    _tally_filter,
     cross_counts,
     field_counts,
     fields_of,
@@ -33,16 +32,28 @@ from tests.test_stats import SERIOUS, at, field, log, talk  # noqa: F401  (fixtu
 pytestmark = pytest.mark.usefixtures("field")
 
 
+def _tally_filter(scope, period):
+    """The live tallies of the scope in the period, read from the tally table itself."""
+    start, end = period.utc_bounds()
+    return and_(col(Tally.activity_id).in_(scope.activity_ids),
+                col(Tally.unit_id).in_(scope.unit_ids),
+                Tally.occurred_at >= start, Tally.occurred_at < end,
+                col(Tally.voided_at).is_(None))
+
+
 def _single(db, scope, period, column) -> dict:
-    """The oracle: one GROUP BY of the live tallies by `column`, as the report asked
-    before it read everything from one set of cells."""
+    """The oracle: one GROUP BY of the live tallies themselves by `column` (the report
+    reads the daily counts kept beside them, models/tally/daily.py)."""
     stmt = (select(column, func.count(), func.sum(Tally.record_key))
             .where(_tally_filter(scope, period)).group_by(column))
     return {int(g): _cell(n, k, True) for g, n, k in db.exec(stmt)}
 
 
 def _buckets(period):
-    return _bucket_case(Tally.occurred_at, period.buckets()).label("bucket")
+    """The bucket of a tally's time: the local midnight after each bucket's last day."""
+    bounds = [local_midnight(b.end + timedelta(days=1)) for b in period.buckets()]
+    return case(*[(Tally.occurred_at < bound, i) for i, bound in enumerate(bounds)],
+                else_=len(bounds) - 1).label("bucket")
 
 
 @pytest.fixture

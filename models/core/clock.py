@@ -6,13 +6,10 @@ Europe/Stockholm), read once, here.
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from models.core.db import utcnow
-
-LOCAL_TZ = ZoneInfo(os.environ.get("NARA_TIMEZONE", "Europe/Stockholm"))
+from models.core.zone import LOCAL_TZ
 
 
 def local_today(now: datetime | None = None) -> date:

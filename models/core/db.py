@@ -12,6 +12,8 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine, select
 
+from models.core.zone import LOCAL_TZ
+
 _clock_offset = timedelta(0)
 
 
@@ -66,8 +68,20 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _local_day(value):
+    """The local day (NARA_TIMEZONE) of a stored UTC time, as SQLite stores a date: what
+    PostgreSQL's `CAST(t AT TIME ZONE tz AS DATE)` gives (models/tally/daily.py)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.create_function("nara_lower", 1, _lower, deterministic=True)
+    dbapi_conn.create_function("nara_local_day", 1, _local_day, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")

@@ -30,7 +30,6 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -39,7 +38,6 @@ from sqlalchemy import (
     Float,
     Index,
     and_,
-    bindparam,
     case,
     cast,
     func,
@@ -48,7 +46,6 @@ from sqlalchemy import (
     or_,
     text,
     type_coerce,
-    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -64,6 +61,7 @@ from models.core.errors import DomainError, ValidationErrors
 from models.journal.tables import COMPOSER_CATEGORIES, Client, JournalEntry
 from models.manage.protection import KEY_SPACE
 from models.tally import Tally, TallyValue
+from models.tally.daily import NO_OPTION, TALLIES, TallyDay
 
 # --- periods ---------------------------------------------------------------------------
 
@@ -286,13 +284,6 @@ def scope_for(session: Session, manager: User, unit_ids, activity_id=None) -> Sc
 Index("ix_tally_value_stats", TallyValue.activity_id, TallyValue.field_key,
       TallyValue.occurred_at, TallyValue.tally_id, TallyValue.unit_id, TallyValue.voided,
       TallyValue.choice, TallyValue.count, TallyValue.record_key)
-# The same rows in (activity, field, option, time) order: `value_cells` reads a bucket of
-# a period with the options listed and gets the rows already grouped by (field, option), so
-# SQLite groups them without sorting them all in a temporary B-tree (migration
-# 0019_stats200).
-Index("ix_tally_value_choice", TallyValue.activity_id, TallyValue.field_key,
-      TallyValue.choice, TallyValue.occurred_at, TallyValue.unit_id, TallyValue.voided,
-      TallyValue.count, TallyValue.record_key)
 # The same for the tallies themselves: totals, units, series and the logging lag read
 # (activity, time) and need the unit, the undone mark, the record key and the logging time
 # (migration 0018_stats16).
@@ -324,26 +315,6 @@ def _custom_plans(session: Session) -> None:
     session.info["nara_custom_plans"] = session.get_transaction()
 
 
-def _tally_filter(scope: Scope, period: Period):
-    start, end = period.utc_bounds()
-    return and_(col(Tally.activity_id).in_(scope.activity_ids or [-1]),
-                _checked(Tally.unit_id).in_(scope.unit_ids or [-1]),
-                Tally.occurred_at >= start, Tally.occurred_at < end,
-                col(Tally.voided_at).is_(None))
-
-
-def _value_filter(scope: Scope, period: Period, keys=None):
-    start, end = period.utc_bounds()
-    conditions = [col(TallyValue.activity_id).in_(scope.activity_ids or [-1])]
-    if keys is not None:
-        # Listing the keys lets the (activity, field, time) index probe each field.
-        conditions.append(col(TallyValue.field_key).in_(list(keys) or [""]))
-    conditions += [TallyValue.occurred_at >= start, TallyValue.occurred_at < end,
-                   _checked(TallyValue.unit_id).in_(scope.unit_ids or [-1]),
-                   TallyValue.voided == False]  # noqa: E712
-    return and_(*conditions)
-
-
 def _cell(n, key_sum, cell_keys: bool):
     """A cell's count, or (count, cell key) — the key is the sum of the record keys of
     its tallies, reduced to 0 ≤ key < 2³² (models/manage/protection.py)."""
@@ -351,10 +322,33 @@ def _cell(n, key_sum, cell_keys: bool):
     return (n, int(key_sum or 0) % KEY_SPACE) if cell_keys else n
 
 
+def _days(scope: Scope, period: Period, keys=None):
+    """The kept daily counts (models/tally/daily.py) of the scope's activities and units in
+    the period: the fields `keys`, or without them the tallies' own row."""
+    d = TallyDay
+    fields = d.field_key == TALLIES if keys is None else col(d.field_key).in_(list(keys))
+    return and_(col(d.activity_id).in_(scope.activity_ids or [-1]), fields,
+                d.day >= period.start, d.day <= period.end,
+                _checked(d.unit_id).in_(scope.unit_ids or [-1]))
+
+
+def _day_bucket(period: Period):
+    """The bucket index of a kept day within `period` (its days are filtered before)."""
+    buckets = period.buckets()
+    # every bucket's bound, the last one's too: a one-day period has a single bucket, and
+    # CASE needs at least one WHEN (issue 12: `CASE ELSE 0 END` was a syntax error)
+    return case(*[(TallyDay.day <= b.end, i) for i, b in enumerate(buckets)],
+                else_=len(buckets) - 1)
+
+
+def _option(code: str) -> str | None:
+    return None if code == NO_OPTION else code
+
+
 def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bool = False):
     """Live tallies (undone and corrected ones excluded) in the period."""
-    stmt = (select(func.count(), func.sum(Tally.record_key)).select_from(Tally)
-            .where(_tally_filter(scope, period)))
+    stmt = (select(func.sum(TallyDay.n), func.sum(TallyDay.key_sum))
+            .where(_days(scope, period)))
     n, key_sum = session.exec(stmt).one()
     return _cell(n, key_sum, cell_keys)
 
@@ -362,108 +356,40 @@ def tally_total(session: Session, scope: Scope, period: Period, *, cell_keys: bo
 def field_counts(session: Session, scope: Scope, period: Period, keys, *,
                  cell_keys: bool = False) -> dict:
     """{(field key, option code): sum of counts}; count fields have code None."""
+    keys = list(keys)
+    if not keys:
+        return {}
     _custom_plans(session)
-    stmt = (select(TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
-                   func.sum(TallyValue.record_key))
-            .where(_value_filter(scope, period, keys))
-            .group_by(TallyValue.field_key, TallyValue.choice))
-    return {(f, c): _cell(n, k, cell_keys) for f, c, n, k in session.exec(stmt)}
-
-
-def _bucket_case(column, buckets: list[Bucket]):
-    bounds = [local_midnight(b.end + timedelta(days=1)) for b in buckets]
-    # every bucket's bound, the last one's too: a one-day period has a single bucket, and
-    # CASE needs at least one WHEN (issue 12: `CASE ELSE 0 END` was a syntax error)
-    return case(*[(column < bound, i) for i, bound in enumerate(bounds)],
-                else_=len(buckets) - 1)
+    stmt = (select(TallyDay.field_key, TallyDay.choice, func.sum(TallyDay.n),
+                   func.sum(TallyDay.key_sum))
+            .where(_days(scope, period, keys))
+            .group_by(TallyDay.field_key, TallyDay.choice))
+    return {(f, _option(c)): _cell(n, k, cell_keys) for f, c, n, k in session.exec(stmt)
+            if n or k}
 
 
 def series_counts(session: Session, scope: Scope, period: Period, keys, *,
                   cell_keys: bool = False) -> dict:
     """{(bucket index, field key, option code): sum of counts} — every field at once."""
+    keys = list(keys)
+    if not keys:
+        return {}
     _custom_plans(session)
-    bucket = _bucket_case(TallyValue.occurred_at, period.buckets()).label("bucket")
-    stmt = (select(bucket, TallyValue.field_key, TallyValue.choice, func.sum(TallyValue.count),
-                   func.sum(TallyValue.record_key))
-            .where(_value_filter(scope, period, keys))
-            .group_by(bucket, TallyValue.field_key, TallyValue.choice))
-    return {(int(b), f, c): _cell(n, k, cell_keys) for b, f, c, n, k in session.exec(stmt)}
-
-
-def _bucket_bounds(period: Period) -> list[tuple[int, datetime, datetime]]:
-    """(index, start, end) in UTC of each bucket of the period: the same steps as
-    `_bucket_case` (each bucket ends where the next begins)."""
-    start = local_midnight(period.start)
-    out = []
-    for i, bucket in enumerate(period.buckets()):
-        end = local_midnight(bucket.end + timedelta(days=1))
-        out.append((i, start, end))
-        start = end
-    return out
+    bucket = _day_bucket(period).label("bucket")
+    stmt = (select(bucket, TallyDay.field_key, TallyDay.choice, func.sum(TallyDay.n),
+                   func.sum(TallyDay.key_sum))
+            .where(_days(scope, period, keys))
+            .group_by(bucket, TallyDay.field_key, TallyDay.choice))
+    return {(int(b), f, _option(c)): _cell(n, k, cell_keys)
+            for b, f, c, n, k in session.exec(stmt) if n or k}
 
 
 def value_cells(session: Session, scope: Scope, periods: list[Period],
                 fields: list[FieldInfo]) -> list[dict]:
     """For each period, {(bucket index, field key, option code): (count, cell key)} of
-    the fields' options (count fields: code None) — what `series_counts` gives for those
-    options, for several periods in one statement.
-
-    One SELECT per bucket, joined by UNION ALL, each grouping by (field, option) alone:
-    with the options listed, ix_tally_value_choice (activity, field, option, time) hands
-    the rows over in that order, so SQLite groups them as they come instead of sorting
-    every value row of the period in a temporary B-tree (that sort was most of the
-    statistics report's time on SQLite: 1 M tallies, bench/stats.py), and PostgreSQL sorts
-    a bucket at a time, in memory, with no bucket CASE per row."""
-    _custom_plans(session)
-    codes = sorted({c for f in fields for c, _sv, _en in f.options})
-    chosen = [f.key for f in fields if f.options] if codes else []
-    counted = [f.key for f in fields if f.kind == Kind.count]
-    bounds = [_bucket_bounds(period) for period in periods]
-    if not (chosen or counted):
-        return [{} for _ in periods]
-    params = {"activities": scope.activity_ids or [-1], "units": scope.unit_ids or [-1],
-              "chosen": chosen or [""], "codes": codes or [""], "counted": counted or [""]}
-    for p, steps in enumerate(bounds):
-        for i, start, end in steps:
-            params[f"start_{p}_{i}"], params[f"end_{p}_{i}"] = start, end
-    stmt = _value_cells_statement(tuple(len(steps) for steps in bounds), bool(chosen),
-                                  bool(counted))
-    out: list[dict] = [{} for _ in periods]
-    for p, i, f, c, n, k in session.execute(stmt, params):
-        out[int(p)][(int(i), f, c)] = _cell(n, k, True)
-    return out
-
-
-@lru_cache(maxsize=64)
-def _value_cells_statement(steps: tuple[int, ...], chosen: bool, counted: bool):
-    """`value_cells`' statement for periods of so many buckets, built once: its values are
-    named parameters shared by every SELECT (building and compiling a SELECT per bucket,
-    each with its own copy of the option list, cost more than SQLite's grouping)."""
-    groups = []  # (field keys, condition on the option)
-    if chosen:
-        groups.append((bindparam("chosen", expanding=True),
-                       col(TallyValue.choice).in_(bindparam("codes", expanding=True))))
-    if counted:
-        groups.append((bindparam("counted", expanding=True), col(TallyValue.choice).is_(None)))
-    arms = []
-    for p, count in enumerate(steps):
-        for i in range(count):
-            for keys, option in groups:
-                arms.append(
-                    select(literal_column(str(p)).label("p"),
-                           literal_column(str(i)).label("bucket"),
-                           TallyValue.field_key, TallyValue.choice,
-                           func.sum(TallyValue.count), func.sum(TallyValue.record_key))
-                    .where(col(TallyValue.activity_id).in_(
-                               bindparam("activities", expanding=True)),
-                           col(TallyValue.field_key).in_(keys), option,
-                           TallyValue.occurred_at >= bindparam(f"start_{p}_{i}"),
-                           TallyValue.occurred_at < bindparam(f"end_{p}_{i}"),
-                           _checked(TallyValue.unit_id).in_(
-                               bindparam("units", expanding=True)),
-                           TallyValue.voided == False)  # noqa: E712
-                    .group_by(TallyValue.field_key, TallyValue.choice))
-    return union_all(*arms)
+    the fields (count fields: code None) — `series_counts` of each period, with keys."""
+    keys = [f.key for f in fields if f.options or f.kind == Kind.count]
+    return [series_counts(session, scope, period, keys, cell_keys=True) for period in periods]
 
 
 def tally_cells(session: Session, scope: Scope, period: Period, *,
@@ -473,13 +399,13 @@ def tally_cells(session: Session, scope: Scope, period: Period, *,
     one GROUP BY: each of them is a sum of these cells, and so is its key
     (`sum_cells`)."""
     _custom_plans(session)
-    columns = [Tally.unit_id, Tally.activity_id]
+    columns = [TallyDay.unit_id, TallyDay.activity_id]
     if buckets:
-        columns.append(_bucket_case(Tally.occurred_at, period.buckets()).label("bucket"))
-    stmt = (select(*columns, func.count(), func.sum(Tally.record_key))
-            .where(_tally_filter(scope, period)).group_by(*columns))
+        columns.append(_day_bucket(period).label("bucket"))
+    stmt = (select(*columns, func.sum(TallyDay.n), func.sum(TallyDay.key_sum))
+            .where(_days(scope, period)).group_by(*columns))
     return {(row[0], row[1], int(row[2]) if buckets else 0): _cell(*row[-2:], True)
-            for row in session.exec(stmt)}
+            for row in session.exec(stmt) if row[-2] or row[-1]}
 
 
 def sum_cells(cells: dict, part=None) -> dict:

@@ -53,6 +53,7 @@ from models.core.clock import LOCAL_TZ
 from models.core.db import utcnow
 from models.core.errors import DomainError, ValidationErrors
 from models.core.parse import parse_int
+from models.tally.daily import count_imported
 from models.tally.record import NOON, Tally, TallyValue, new_record_key, validate
 
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 rows of a wide sheet fit with room to spare
@@ -528,6 +529,8 @@ def import_file(session: Session, user: User, activity: Activity, unit_id: int, 
         } for key, choice, count in row.rows)
     for start in range(0, len(values), 10_000):
         session.execute(insert(TallyValue.__table__), values[start:start + 10_000])
+    count_imported(session, ((activity.id, unit_id, row.occurred_at, tally["record_key"],
+                              row.rows) for tally, row in zip(tallies, keyed, strict=True)))
     session.execute(delete(PendingFile).where(PendingFile.sha256 == report.sha256))
     report.stored = len(tallies)
     return report

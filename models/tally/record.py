@@ -65,6 +65,7 @@ from models.core.clock import LOCAL_TZ
 from models.core.db import detached_row, insert_once, utcnow
 from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
+from models.tally.daily import count_saved, count_voided
 
 UNDO_SECONDS = 10
 UNDO_GRACE_SECONDS = 5  # the network's share: the button shows 10 s, the server allows 15
@@ -380,6 +381,7 @@ def record_tally(
     for value in value_rows:
         value["tally_id"] = tally_id
     session.execute(_INSERT_VALUES, value_rows)
+    count_saved(session, activity.id, unit_id, occurred_at, row["record_key"], rows)
     # known in full: no need to read it back
     tally = detached_row(Tally, dict(row, id=tally_id, voided_at=None, voided_by_id=None,
                                      void_reason=None))
@@ -432,8 +434,14 @@ def void_tally(session: Session, user: User, tally: Tally, reason: str,
     tally.voided_by_id = user.id
     tally.void_reason = reason
     session.add(tally)
-    session.execute(update(TallyValue.__table__).where(
-        TallyValue.__table__.c.tally_id == tally.id).values(voided=True))
+    values = TallyValue.__table__.c
+    voided = session.execute(
+        update(TallyValue.__table__)
+        .where(values.tally_id == tally.id, values.voided == False)  # noqa: E712
+        .values(voided=True)
+        .returning(values.field_key, values.choice, values.count)).all()
+    count_voided(session, tally.activity_id, tally.unit_id, tally.occurred_at,
+                   tally.record_key, voided)
     session.flush()
     return tally
 

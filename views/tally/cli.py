@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from models.catalogue import DEFAULT_FILE, dump, export_catalogue, import_catalogue, load_file
 from models.core.db import new_session
 from models.core.errors import DomainError
+from models.tally import daily
 
 catalogue_cli = AppGroup("catalogue", help="Import or export the activity catalogue (seed 001).")
 
@@ -102,3 +103,26 @@ def tallies_import_command(path, activity_key, unit_name, username, confirm, ski
     if confirm and report.problems:
         raise click.ClickException("Nothing stored: correct the rows or use --skip-invalid.")
     click.echo("Dry run: nothing stored. Add --confirm to store.")
+
+
+@tallies_cli.command("check-counts")
+@click.option("--repair", is_flag=True, help="Recount the daily counts from the tallies.")
+def tallies_check_counts_command(repair):
+    """Compare the daily counts statistics read with the tallies themselves (exit 1 when
+    they differ); with --repair, recount them (models/tally/daily.py)."""
+    with new_session(current_app.extensions["nara_engine"]) as session:
+        differ = daily.drift(session)
+        if repair and differ:
+            daily.rebuild(session)
+            session.commit()
+    if not differ:
+        click.echo("The daily counts match the tallies.")
+        return
+    click.echo(f"{len(differ)} daily counts differ from the tallies"
+               + (": recounted." if repair else "."))
+    for activity_id, day, field_key, option, unit_id, kept, _ks, true, _ts in differ[:20]:
+        click.echo(f"  activity {activity_id} unit {unit_id} {day} "
+                   f"{field_key or '(tallies)'} {option or ''}: kept {kept or 0}, "
+                   f"counted {true or 0}")
+    if not repair:
+        raise SystemExit(1)
