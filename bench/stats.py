@@ -75,7 +75,7 @@ from models.manage.aggregate import (  # noqa: E402
 )
 from models.manage.report import _field_series_grid, build_report  # noqa: E402
 from models.tally import TallyValue, daily  # noqa: E402
-from views.cli import upgrade_database  # noqa: E402
+from views.cli import alembic_config, upgrade_database  # noqa: E402
 
 TALLIES = int(os.environ.get("BENCH_TALLIES", "1000000"))
 BIG_TALLIES = int(os.environ.get("BENCH_BIG_TALLIES", "10000000"))
@@ -559,12 +559,9 @@ def _big_database(n: int):
 
 def _expected_head() -> str:
     """The migrations' head revision(s), as alembic_version holds them after an upgrade."""
-    from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
 
-    cfg = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    return ",".join(sorted(ScriptDirectory.from_config(cfg).get_heads()))
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config(PG_URL)).get_heads()))
 
 
 def _tally_rows(url: str) -> int:

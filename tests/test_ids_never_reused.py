@@ -8,13 +8,12 @@ import sqlite3
 
 import pytest
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlmodel import select
 
-from app import ROOT
 from models import notes
 from models.journal.shift import add_phrase, delete_phrase
 from tests.notes_helpers import build, new_uuid, valid_values
+from views.cli import alembic_config
 
 
 @pytest.fixture
@@ -67,13 +66,6 @@ def test_a_new_quick_phrase_never_gets_the_id_of_a_deleted_one(world):
     assert add_phrase(world.db, unit, "Besök enligt plan").id > deleted_id
 
 
-def _alembic(url: str) -> AlembicConfig:
-    cfg = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    return cfg
-
-
 OLD_ROWS = """
     INSERT INTO app_user (id, username, display_name, password_hash, role, active, created_at)
         VALUES (1, 'kim', 'Kim', 'x', 'staff', 1, '2026-01-01');
@@ -97,7 +89,7 @@ OLD_ROWS = """
 
 def test_the_migration_keeps_every_working_note_and_its_links(tmp_path):
     path = tmp_path / "old.db"
-    cfg = _alembic(f"sqlite:///{path}")
+    cfg = alembic_config(f"sqlite:///{path}")
     command.upgrade(cfg, "0007")
     with sqlite3.connect(path) as con:
         con.executescript(OLD_ROWS)

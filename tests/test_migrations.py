@@ -29,17 +29,6 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_secure_delete(app):
         assert pragma("PRAGMA busy_timeout").scalar() >= 5000
 
 
-def _alembic(url: str):
-    from alembic.config import Config as AlembicConfig
-
-    from app import ROOT
-
-    cfg = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
 def test_the_daily_counts_migration_counts_the_tallies_already_stored(tmp_path):
     """0020_daily16 on a database with tallies (undone ones too) fills tally_day with what
     the saves would have kept; going back and up again gives the same counts."""
@@ -52,7 +41,7 @@ def test_the_daily_counts_migration_counts_the_tallies_already_stored(tmp_path):
     from models.demo.people import seed_people
     from models.demo.tally import seed_catalogue_and_tallies
     from models.tally import Tally, VoidReason, daily, void_tally
-    from views.cli import upgrade_database
+    from views.cli import alembic_config, upgrade_database
 
     url = f"sqlite:///{tmp_path / 'nara.db'}"
     upgrade_database(url)
@@ -69,8 +58,8 @@ def test_the_daily_counts_migration_counts_the_tallies_already_stored(tmp_path):
         kept = con.execute(text(read)).all()
     engine.dispose()
     assert len(kept) > 10  # the demo tallies: several activities, days and options
-    command.downgrade(_alembic(url), "0019_stats200")
-    command.upgrade(_alembic(url), "heads")
+    command.downgrade(alembic_config(url), "0019_stats200")
+    command.upgrade(alembic_config(url), "heads")
     with engine.connect() as con:
         assert con.execute(text(read)).all() == kept
     with new_session(engine) as session:

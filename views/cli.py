@@ -15,9 +15,8 @@ def _session():
     return new_session(current_app.extensions["nara_engine"])
 
 
-def upgrade_database(url: str) -> None:
-    """Bring the schema to the newest revision through Alembic (never create_all)."""
-    from alembic import command
+def alembic_config(url: str):
+    """Alembic's configuration for the database at `url` (our migrations/)."""
     from alembic.config import Config as AlembicConfig
 
     from app import ROOT
@@ -25,7 +24,14 @@ def upgrade_database(url: str) -> None:
     cfg = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "heads")
+    return cfg
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the schema to the newest revision through Alembic (never create_all)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
     refresh_derived_data(url)
 
 
