@@ -50,6 +50,11 @@ def upgrade() -> None:
     )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
+        # Each activity has its own fields: without this PostgreSQL multiplies the two
+        # conditions' shares as if independent, expects 1 % of a year's rows, and sorts
+        # them (10 M tallies: 28 ms) where hashing them takes 16 ms.
+        op.execute("CREATE STATISTICS tally_day_fields (dependencies, mcv) "
+                   "ON activity_id, field_key FROM tally_day")
         day = "CAST((occurred_at AT TIME ZONE :tz) AS DATE)"
     else:  # registered on every SQLite connection by models.core.db
         day = "nara_local_day(occurred_at)"
