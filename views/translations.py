@@ -9,7 +9,8 @@ are still obeyed: a different locale object finds a different catalogue.
 
 from __future__ import annotations
 
-from flask import Flask, g
+import flask_babel
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -31,6 +32,8 @@ def translations():
 
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's `gettext`, through the remembered catalogue."""
+    if not has_app_context():  # CLI, demo data: Flask-Babel's own answer
+        return flask_babel.gettext(string, **variables)
     text = translations().ugettext(string)
     return text % variables if variables else text
 
