@@ -151,7 +151,8 @@ def _user_of(session: Session, values) -> User:
 _USER_MAPPER = inspect(User)
 
 
-def expiry_reason(row: UserSession | SessionRecord, user: User, limits: Limits, now: datetime) -> str | None:
+def expiry_reason(row: UserSession | SessionRecord, user: User, limits: Limits,
+                  now: datetime) -> str | None:
     """Why a not-yet-ended session should end now, or None while it is live.
 
     Idle: no activity for `limits.idle` (activity is recorded with a minute's
