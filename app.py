@@ -92,6 +92,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests pass DATABASE_URL here)."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     from views.converters import IdConverter
+    from views.templating import Environment
+
+    app.jinja_environment = Environment  # before any extension reads app.jinja_env
 
     app.url_map.converters["id"] = IdConverter  # every id in a path (issue 12)
     app.config.update(Config().as_dict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, render_template, url_for
@@ -24,6 +25,19 @@ CSP = (
 )
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    # No other site may load our answers as an image, script or JSON (Spectre-style
+    # reads, or a page of personal data pulled into someone else's page).
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+
+
+@lru_cache(maxsize=8)
 def _csp(issuer: str) -> str:
     """The policy; with an identity provider, a sign-out without script is a form POST
     that redirects there, so form-action names its origin too (and nothing else)."""
@@ -98,15 +112,16 @@ def register(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", _csp(app.config.get("OIDC_ISSUER", "")))
-        h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
-        h["X-Frame-Options"] = "DENY"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        # No other site may load our answers as an image, script or JSON (Spectre-style
-        # reads, or a page of personal data pulled into someone else's page).
-        h["Cross-Origin-Resource-Policy"] = "same-origin"
+        present = {key.lower() for key in h.keys()}
+        if "content-security-policy" not in present:  # a view may set its own
+            h.add("Content-Security-Policy", _csp(app.config.get("OIDC_ISSUER", "")))
+        # Set (replacing one a view set) or, as for almost every answer, just appended:
+        # one look at the names instead of a scan of them all for each header.
+        for name, value in SECURITY_HEADERS:
+            if name.lower() in present:
+                h[name] = value
+            else:
+                h.add(name, value)
         if app.config["PREFER_HTTPS"]:
             h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         h.add("Vary", "HX-Request")

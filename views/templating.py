@@ -16,18 +16,41 @@ and `date` filters and the journal's Clock call them.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from flask import Flask, url_for
+from flask.templating import Environment as FlaskEnvironment
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
-from flask_babel import gettext as _
 
 from models.core.db import utcnow
 from models.tally import BACKDATE_DAYS, UNDO_SECONDS
 from views.csrf_tokens import csrf_token
+from views.translations import gettext as _
 from views.translations import locale_name
+
+
+class _Globals(ChainMap):
+    """A template's globals over the environment's, as Jinja makes them, with lookups that
+    ask each map instead of catching its KeyError. Every render copies them all into its
+    context: with Jinja's ChainMap (an empty map first) that was 28 caught KeyErrors,
+    ~70 µs a render, more than a small fragment's own work."""
+
+    def __getitem__(self, key):
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
+
+class Environment(FlaskEnvironment):
+    """Flask's template environment, with `_Globals` (create_app sets it on the app before
+    anything reads `app.jinja_env`)."""
+
+    def make_globals(self, d):
+        return _Globals({} if d is None else d, self.globals)
 
 
 def _local(dt: datetime, tz: tzinfo) -> datetime:

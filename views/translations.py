@@ -9,8 +9,11 @@ are still obeyed: a different locale object finds a different catalogue.
 
 from __future__ import annotations
 
-from flask import Flask, g
+import flask_babel
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def translations():
@@ -27,6 +30,26 @@ def translations():
     return found
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext`, through the remembered catalogue."""
+    if not has_app_context():  # CLI, demo data: Flask-Babel's own answer
+        return flask_babel.gettext(string, **variables)
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (escaped in an
+    autoescaped template, always a format string), in one call instead of three (its alias
+    and wrapper each went through the template context's dispatch, ~8 µs a string)."""
+    text = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    # `text % {}` is `text` itself unless it holds a "%" ("%%" -> "%"): skipped only then
+    return text % variables if variables or "%" in text else text
+
+
 def locale_name() -> str:
     """The request's language as a code ("sv", "en"); Swedish outside a request."""
     locale = get_locale()
@@ -41,3 +64,4 @@ def register(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Index, and_, bindparam, update
+from sqlalchemy import Index, and_, bindparam, inspect, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import User
-from models.core.db import utcnow
+from models.core.db import detached_row, utcnow
 from models.core.errors import ValidationErrors
 
 SEEN_GRANULARITY = timedelta(seconds=60)
@@ -77,7 +78,7 @@ class Found:
     """The outcome of reading a cookie's session: a live one with its user, or why not."""
 
     user: User | None = None
-    row: UserSession | None = None
+    row: SessionRecord | None = None
     ended_reason: str | None = None
 
 
@@ -101,14 +102,57 @@ def start(session: Session, user: User, user_agent: str = "", acr: str | None = 
     return row, key
 
 
+# One statement per request: the session's columns and its user's, read as plain values
+# (Core, not the ORM's loading). The session becomes a `SessionRecord` (nothing writes
+# through it: changes go by UPDATE); the user the session's own `User`, as if loaded.
+_SESSION_COLUMNS = tuple(UserSession.__table__.columns)
+_USER_COLUMNS = tuple(User.__table__.columns)
 _BY_KEY = (
-    select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("h"))
+    sa_select(*_SESSION_COLUMNS, *_USER_COLUMNS)
+    .join_from(UserSession.__table__, User.__table__,
+               User.__table__.c.id == UserSession.__table__.c.user_id)
+    .where(UserSession.__table__.c.token_hash == bindparam("h"))
 )
+_SPLIT = len(_SESSION_COLUMNS)
 
 
-def expiry_reason(row: UserSession, user: User, limits: Limits, now: datetime) -> str | None:
+@dataclass(slots=True)
+class SessionRecord:
+    """A session row as read for a request: `UserSession`'s columns, without the ORM."""
+
+    id: int
+    token_hash: str
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    ended_by_id: int | None
+    device: str
+    acr: str | None
+    amr: str | None
+    idp_id_token: str | None
+
+
+assert [c.key for c in _SESSION_COLUMNS] == list(SessionRecord.__slots__), "keep them alike"
+
+
+def _user_of(session: Session, values) -> User:
+    """The session's `User` for the row's values: the one it holds already (as an ORM
+    query would return it), else one made from them and added as if loaded."""
+    held = session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((values[0],)))
+    if held is not None:
+        return held
+    user = detached_row(User, {c.key: v for c, v in zip(_USER_COLUMNS, values, strict=True)})
+    session.add(user)
+    return user
+
+
+_USER_MAPPER = inspect(User)
+
+
+def expiry_reason(row: UserSession | SessionRecord, user: User, limits: Limits,
+                  now: datetime) -> str | None:
     """Why a not-yet-ended session should end now, or None while it is live.
 
     Idle: no activity for `limits.idle` (activity is recorded with a minute's
@@ -130,12 +174,13 @@ def resolve(session: Session, key: str, limits: Limits, active: bool = True) -> 
     `last_seen_at` moves at most once a minute (and commits at once, on its own)."""
     if not key:
         return Found()
-    hit = session.exec(_BY_KEY, params={"h": _hash(key)}).first()
+    hit = session.connection().execute(_BY_KEY, {"h": _hash(key)}).first()
     if hit is None:
         return Found()
-    row, user = hit
+    row = SessionRecord(*hit[:_SPLIT])
     if row.ended_at is not None:
         return Found(ended_reason=row.end_reason)
+    user = _user_of(session, hit[_SPLIT:])
     now = utcnow()
     reason = expiry_reason(row, user, limits, now)
     if reason is not None:

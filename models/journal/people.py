@@ -238,8 +238,36 @@ _IS_ASSIGNED = _concerned().where(
 
 
 def is_assigned(session: Session, user: User, client_id: int, day: date | None = None) -> bool:
-    params = {"client_id": client_id, "user_id": user.id, "day": day or local_today()}
+    day = day or local_today()
+    primed = session.info.get("nara_assigned")
+    if primed is not None and primed[0] == (user.id, client_id, day):
+        return primed[1]
+    params = {"client_id": client_id, "user_id": user.id, "day": day}
     return session.exec(_IS_ASSIGNED, params=params).first() is not None
+
+
+# The client with `_IS_ASSIGNED`'s answer for the user (its own subquery, not correlated):
+# open_client asks both, one after the other, on every journal read and write.
+_CLIENT_AND_ASSIGNED = select(
+    Client, _IS_ASSIGNED.correlate(None).scalar_subquery()
+).where(Client.id == bindparam("client_id"))
+
+
+def _client_for(session: Session, user: User | None, client_id: int) -> Client | None:
+    """The client by id, as `get_by_id` reads it; with a user, in the same statement
+    whether they are assigned to it today, which `is_assigned` then answers from (the
+    caller drops it after its access check: the rule still decides, from the same rows)."""
+    if user is None or user.id is None:
+        return get_by_id(session, Client, client_id)
+    day = local_today()
+    found = session.exec(_CLIENT_AND_ASSIGNED, params={
+        "client_id": client_id, "user_id": user.id, "day": day}).first()
+    if found is None:
+        return None
+    client, assigned = found
+    session.info.setdefault("nara_by_id", []).append(client)  # as get_by_id keeps it
+    session.info["nara_assigned"] = ((user.id, client.id, day), assigned is not None)
+    return client
 
 
 def assigned_client_ids(session: Session, user: User, day: date | None = None) -> list[int]:
@@ -316,7 +344,7 @@ def open_client(session: Session, user: User | None, client_id: int, action: str
 
     A refusal commits its row and raises AccessDenied; reads commit the granted row at once,
     writes pass commit=False so the row commits with the change it logs."""
-    client = get_by_id(session, Client, client_id)
+    client = _client_for(session, user, client_id)
     if client is None:
         return None
     try:
@@ -325,6 +353,8 @@ def open_client(session: Session, user: User | None, client_id: int, action: str
         log_client_access(session, user, client.id, log_action, "denied", request_id)
         session.commit()
         raise
+    finally:
+        session.info.pop("nara_assigned", None)  # answered this check only
     log_client_access(session, user, client.id, log_action, "granted", request_id)
     if commit:
         session.commit()

@@ -143,7 +143,13 @@ _SAVED_SINCE = (
 
 def saved_since(session: Session, user: User, activity_id: int, since: datetime) -> int:
     """How many of the person's tallies for the activity were saved since `since` and still
-    count (the thread's "Sparad · 4 i dag"); counted from ix_tally_user_activity_created."""
+    count (the thread's "Sparad · 4 i dag"); counted from ix_tally_user_activity_created,
+    or already by the save just made (record_tally's `count_since`: asked once)."""
+    known = session.info.get("nara_saved_since")
+    if known:
+        counted = known.pop((user.id, activity_id, since), None)
+        if counted is not None:
+            return counted
     return session.connection().execute(
         _SAVED_SINCE, {"user_id": user.id, "activity_id": activity_id, "since": since}
     ).scalar_one()

@@ -47,7 +47,17 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, insert, update
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    bindparam,
+    column,
+    insert,
+    text,
+    update,
+)
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import User
@@ -62,7 +72,7 @@ from models.catalogue import (
 )
 from models.core import parse
 from models.core.clock import LOCAL_TZ
-from models.core.db import detached_row, insert_once, utcnow
+from models.core.db import detached_row, insert_once, upsert_insert, utcnow
 from models.core.errors import DomainError, SubmissionReused, ValidationErrors
 from models.core.parse import parse_id, parse_int
 from models.tally.daily import count_saved, count_voided
@@ -325,8 +335,11 @@ def record_tally(
     unit=None,
     now: datetime | None = None,
     corrects: Tally | None = None,
+    count_since: datetime | None = None,
 ) -> tuple[Tally, bool]:
-    """Validate and store one tally, exactly once per client_uuid (see module docstring)."""
+    """Validate and store one tally, exactly once per client_uuid (see module docstring).
+    `count_since`: the INSERT also counts the person's tallies of the activity saved since
+    then, for the `saved_since` that follows (one statement fewer per save)."""
     client_uuid = as_uuid(client_uuid)
     if not activity.loggable:
         existing = by_uuid(session, client_uuid)
@@ -372,7 +385,11 @@ def record_tally(
         "field_key": key, "choice": choice, "count": count, "occurred_at": occurred_at,
         "voided": False, "record_key": row["record_key"],
     } for key, choice, count in rows]
-    tally_id = insert_once(session, Tally.__table__, row)
+    earlier = None
+    if count_since is None:
+        tally_id = insert_once(session, Tally.__table__, row)
+    else:
+        tally_id, earlier = _insert_counted(session, row, count_since)
     if tally_id is None:  # stored before: a retry, or a twin submission a moment ago
         existing = by_uuid(session, client_uuid)
         if existing is None:
@@ -387,7 +404,37 @@ def record_tally(
                                      void_reason=None))
     session.add(tally)
     session.info.setdefault("nara_tally_values", {})[tally_id] = clean
+    if earlier is not None:  # those before it, and this one
+        session.info.setdefault("nara_saved_since", {})[
+            (user.id, activity.id, count_since)] = earlier + 1
     return tally, True
+
+
+# read.saved_since's count (the same conditions as its _SAVED_SINCE), asked by the INSERT
+# itself of the row it has just written: the person's other live tallies of the activity
+# since :count_since. "Other" (earlier.id <> tally.id) whether or not the database lets
+# RETURNING see the new row (PostgreSQL does not, SQLite does).
+_EARLIER_SINCE = text(
+    "SELECT count(*) FROM tally AS earlier WHERE earlier.user_id = tally.user_id"
+    " AND earlier.activity_id = tally.activity_id AND earlier.voided_at IS NULL"
+    " AND earlier.created_at >= :count_since AND earlier.id <> tally.id"
+).bindparams(bindparam("count_since", type_=Tally.__table__.c.created_at.type)).columns(
+    column("n", Integer)).scalar_subquery()
+_INSERT_COUNTED: dict = {}
+
+
+def _insert_counted(session: Session, row: dict, since: datetime) -> tuple[int | None, int | None]:
+    """`insert_once` for a tally, also returning `_EARLIER_SINCE`: (None, None) when the
+    client_uuid was stored before."""
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERT_COUNTED.get(dialect)
+    if stmt is None:
+        table = Tally.__table__
+        stmt = _INSERT_COUNTED[dialect] = (
+            upsert_insert(session, table).on_conflict_do_nothing()
+            .returning(table.c.id, _EARLIER_SINCE))
+    found = session.execute(stmt, dict(row, count_since=since)).first()
+    return (None, None) if found is None else (found[0], found[1])
 
 
 def _replayed(session: Session, existing: Tally, user: User, activity: Activity, values: dict,

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, g, url_for
 from flask_babel import get_locale, get_timezone
-from flask_babel import gettext as _
 
 from models.access.policy import LevelTooLow
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
@@ -29,6 +28,7 @@ from models.journal.shift import phrases_for
 from views import db, user
 from views.auth.routes import draft_key
 from views.templating import day_label, same_minute
+from views.translations import gettext as _
 from views.translations import locale_name
 
 LABELS = {

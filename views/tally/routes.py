@@ -63,10 +63,15 @@ def composer_context(activity: Activity, values=None, errors=None, unit_id=None,
         "client_uuid": str(uuid.uuid4()), "backdate_days": tally_model.BACKDATE_DAYS,
     }
 
-def today_count(activity: Activity) -> int:
+def _midnight():
+    """The start of the person's day (their time zone), in UTC."""
+    return to_user_timezone(utcnow()).replace(
+        hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def today_count(activity: Activity, since=None) -> int:
     """The person's tallies for the activity saved since midnight (their time zone)."""
-    midnight = to_user_timezone(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
-    return tally_model.saved_since(db(), user(), activity.id, midnight.astimezone(UTC))
+    return tally_model.saved_since(db(), user(), activity.id, since or _midnight())
 
 
 def values_from(form, activity: Activity, unit_id) -> dict:
@@ -128,8 +133,10 @@ def save(activity_id: int):
     try:
         when = tally_model.occurred_from(form.get("day", ""), form.get("time", ""),
                                          form.get("occurred_at", ""))
+        midnight = _midnight()
         saved, created = tally_model.record_tally(
-            db(), user(), act, values, form.get("client_uuid"), when, unit=unit_id)
+            db(), user(), act, values, form.get("client_uuid"), when, unit=unit_id,
+            count_since=midnight)
         db().commit()
     except SubmissionReused as reused:
         db().rollback()
@@ -144,7 +151,7 @@ def save(activity_id: int):
         view = tally_model.views_of(db(), [saved])[0]
         again = view if created else tally_model.last_values(db(), user(), act)
         body = render_template("tally/_saved.html", view=view, activity=act, again=again,
-                               locale=locale_name(), today_count=today_count(act))
+                               locale=locale_name(), today_count=today_count(act, midnight))
         return body, 201 if created else 200, {"X-Nara-Tally": str(saved.id)}
     return redirect(url_for("tally.activity", activity_id=act.id) + f"#tally-{saved.id}", 303)
 
