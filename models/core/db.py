@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import String, bindparam, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine, select
@@ -139,6 +139,11 @@ def detached_row(model: type, values: dict):
     without change tracking (there is nothing to flush). Columns not given take the
     model's defaults. About a fifth of `model(**values)`.
     `session.add` then makes it the session's own, as if read back."""
+    if not model.__mapper__.configured:
+        # A fresh process that has not queried yet (a gunicorn worker's first request:
+        # the session's user is made this way): the ORM sets up its attributes at first
+        # use, and without them the identity key below cannot be read.
+        configure_mappers()
     missing = {name: field.get_default(call_default_factory=True)
                for name, field in model.model_fields.items()
                if name not in values and not field.is_required()}
