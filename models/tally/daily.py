@@ -26,7 +26,6 @@ operator who doubts them (`flask tallies check-counts`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -115,15 +114,24 @@ def count_voided(session: Session, activity_id: int, unit_id: int, occurred_at: 
 
 
 def count_imported(session: Session, tallies: Iterable[tuple[int, int, datetime, int, list]],
-             chunk: int = 2_000) -> None:
+                   chunk: int = 2_000) -> None:
     """Many stored tallies at once (an import): (activity, unit, occurred_at, record key,
-    values) each, summed per row first so every row is written once."""
-    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    values) each, summed per row first so every row is written once (plain tuples: an
+    import of 100,000 tallies sums some 600,000 values here)."""
+    sums: dict[tuple, list[int]] = {}
+    days: dict[datetime, date] = {}
     for activity_id, unit_id, occurred_at, record_key, values in tallies:
-        for row in _rows(activity_id, unit_id, occurred_at, record_key, values, 1):
-            total = sums[tuple(row[k] for k in _KEY)]
-            total[0] += row["n"]
-            total[1] += row["key_sum"]
+        day = days.get(occurred_at)
+        if day is None:
+            day = days[occurred_at] = local_day(occurred_at)
+        for key, choice, count in ((TALLIES, None, 1), *values):
+            row = (activity_id, key, day, NO_OPTION if choice is None else choice, unit_id)
+            total = sums.get(row)
+            if total is None:
+                sums[row] = [count, record_key]
+            else:
+                total[0] += count
+                total[1] += record_key
     keys = sorted(sums)
     for start in range(0, len(keys), chunk):
         _write(session, [dict(zip(_KEY, key, strict=True), n=sums[key][0], key_sum=sums[key][1])
