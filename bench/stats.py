@@ -224,6 +224,7 @@ def fill_postgresql(url: str, info: dict, n: int) -> None:
                 chunk = []
         _copy_chunk(cur, chunk)
         _finish_fill(con, cur)
+    count_days(url)
 
 
 GENERATOR = "bench/stats.py SQL generator v2"  # bump when the generated shape changes
