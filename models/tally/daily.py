@@ -144,26 +144,22 @@ def _local_day_sql(session: Session, column: str) -> str:
     return f"nara_local_day({column})"  # registered on each SQLite connection (models.core.db)
 
 
-def rebuild(session: Session, activity_ids: list[int] | None = None) -> None:
-    """The counts computed afresh from the tallies and their value rows (all activities,
-    or those given): after the table is made, or after data was written around
-    `count_saved` (the benchmark's generator)."""
-    where, params = "", {"tz": LOCAL_TZ.key}
-    if activity_ids is not None:
-        where = " AND activity_id IN (" + ", ".join(str(int(a)) for a in activity_ids) + ")"
-        session.execute(text("DELETE FROM tally_day WHERE 1 = 1" + where))
-    else:
-        session.execute(text("DELETE FROM tally_day"))
+def rebuild(session: Session) -> None:
+    """The counts computed afresh from the tallies and their value rows: after data was
+    written around `count_saved` (the benchmark's generator), or to repair them
+    (`flask tallies check-counts --repair`)."""
+    params = {"tz": LOCAL_TZ.key}
+    session.execute(text("DELETE FROM tally_day"))
     day = _local_day_sql(session, "occurred_at")
     session.execute(text(
         "INSERT INTO tally_day (activity_id, day, field_key, choice, unit_id, n, key_sum) "
         f"SELECT activity_id, {day}, '{TALLIES}', '{NO_OPTION}', unit_id, COUNT(*), "
-        "SUM(record_key) FROM tally WHERE voided_at IS NULL" + where +
+        "SUM(record_key) FROM tally WHERE voided_at IS NULL"
         f" GROUP BY activity_id, {day}, unit_id"), params)
     session.execute(text(
         "INSERT INTO tally_day (activity_id, day, field_key, choice, unit_id, n, key_sum) "
         f"SELECT activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id, "
-        "SUM(count), SUM(record_key) FROM tally_value WHERE voided = false" + where +
+        "SUM(count), SUM(record_key) FROM tally_value WHERE voided = false"
         f" GROUP BY activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id"),
         params)
 
