@@ -40,12 +40,18 @@ from bench._serving import serve, stop  # noqa: E402
 
 CONNECTIONS = 16
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
-# One single-threaded worker per core, for both apps. Threads in one worker only fight over
-# the GIL and SQLite's write lock (p95 in the hundreds of ms); a third and fourth worker on
-# 2 cores left the baseline where it was and cost Nära 10 % of its rate and 25 ms of p95
-# (context switches, SQLite's busy-wait sleeps). BENCH_WORKERS/BENCH_THREADS to compare.
+# One worker per core, for both apps, as the README's production command serves Nära
+# (`gunicorn -w 2 'app:serve()'`: the sync worker, one connection per request; the proxy in
+# front keeps the phones' connections). Threads in one worker only fight over the GIL and
+# SQLite's write lock (p95 in the hundreds of ms); a third and fourth worker on 2 cores left
+# the baseline where it was and cost Nära 10 % of its rate and 25 ms of p95 (context
+# switches, SQLite's busy-wait sleeps). Keep-alive gthread workers (BENCH_THREADS=1) measure
+# luck: wrk opens its 16 connections at once and one worker may accept nearly all of them
+# for the whole run (2026-12-02: the same floor at 841 and at 1,446 req/s in two runs, one
+# worker idle in the first; the save at 397 req/s on one worker and 399 on two).
+# BENCH_WORKERS/BENCH_THREADS to compare.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+THREADS = int(os.environ.get("BENCH_THREADS", "0")) or None  # None: the sync worker
 
 WRK_SCRIPT = r"""
 local body = os.getenv("BENCH_BODY")
@@ -265,7 +271,8 @@ def main() -> int:
         stop(base)
     shutil.rmtree(work, ignore_errors=True)
 
-    print(f"tally save vs baseline — gunicorn {WORKERS} workers × {THREADS} threads, "
+    kind = f"gthread × {THREADS} threads" if THREADS else "sync"
+    print(f"tally save vs baseline — gunicorn {WORKERS} workers ({kind}), "
           f"{CONNECTIONS} connections, {SECONDS}s each, 127.0.0.1, SQLite WAL")
     print(f"{'':32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'requests':>10}{'non-2xx':>9}")
     for name, r in results.items():
