@@ -375,6 +375,19 @@ def phase(processes: int, url: str, ids: dict) -> dict:
             "p99": q[98] * 1000, "rss": rss, "cpu": cpu}
 
 
+CORES = os.cpu_count() or 1
+
+
+def cpu_ceiling(one: dict) -> float | None:
+    """How far more processes could take the one-process phase's rate on this machine: all
+    the CPU there is over what that phase used (app workers, PostgreSQL, load client), the
+    CPU per request staying the same. None when PostgreSQL's share is not visible."""
+    used = one["cpu"].values()
+    if any(v is None for v in used) or not sum(used):
+        return None
+    return one["elapsed"] * CORES / sum(used)
+
+
 def _cpu(seconds: float | None) -> str:
     return "n/a (not visible)" if seconds is None else f"{seconds:.1f}"
 
@@ -408,7 +421,7 @@ def main() -> int:
               f"{r['p50']:9.1f}{r['p95']:9.1f}{r['p99']:9.1f}{len(n.latencies):10d}"
               f"{n.errors:8d}  {', '.join(f'{m:.0f}' for m in r['rss']):<20}"
               f"  {' / '.join(_cpu(v) for v in cpu.values())}"
-              f" of {r['elapsed'] * (os.cpu_count() or 1):.1f}")
+              f" of {r['elapsed'] * CORES:.1f}")
         print(f"   mix: {', '.join(f'{k} {v}' for k, v in sorted(n.kinds.items()))}")
         for failure in n.failures:
             print(f"   failed: {failure}")
@@ -425,6 +438,12 @@ def main() -> int:
     busiest = max(two["cpu"], key=lambda k: two["cpu"][k] or 0.0)
     print(f"two processes / one: {ratio:.2f}× (target ≥ 1.5×); in the two-process phase the "
           f"most CPU went to: {busiest}")
+    ceiling = cpu_ceiling(one)
+    if ceiling is not None:
+        print(f"ceiling on this machine: {ceiling:.2f}× — the one-process phase already used "
+              f"{sum(one['cpu'].values()):.1f} of its {one['elapsed'] * CORES:.1f} CPU "
+              f"seconds (app, PostgreSQL and load client share {CORES} cores); at the same CPU "
+              f"per request, two processes can add only what is left")
     rows = [
         Row("two app servers: req/s (mixed saves and reads, 32 connections)", two["rps"],
             "req/s", one["rps"], "one app server", target="≥ 150 %", met=ratio >= 1.5),
@@ -436,6 +455,9 @@ def main() -> int:
         Row("two app servers: CPU s (workers / PostgreSQL / load client)",
             " / ".join(map(_cpu, two["cpu"].values())),
             baseline=" / ".join(map(_cpu, one["cpu"].values())), baseline_name="one"),
+        Row("two app servers: the machine's ceiling for two/one (CPU there is / CPU one "
+            "process's phase used)", "n/a" if ceiling is None else f"{ceiling:.2f}×",
+            baseline=f"{ratio:.2f}× (measured)", baseline_name="two/one"),
         Row("two app servers: errors (both phases)", errors, target="0", met=errors == 0),
         Row("two app servers: saves lost (tallies + notes)", lost_t + lost_n, target="0",
             met=lost_t + lost_n == 0),

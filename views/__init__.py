@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from models import access
 from models.access.policy import LevelTooLow
-from models.core.db import get_by_id, new_session
+from models.core.db import end_session, get_by_id, new_session
 from models.core.errors import AccessDenied
 from views.csrf_tokens import RememberingCSRFProtect
 
@@ -44,9 +44,7 @@ def db() -> Session:
 def close_db(exc: BaseException | None = None) -> None:
     session = g.pop("db", None)
     if session is not None:
-        if exc is not None:
-            session.rollback()
-        session.close()
+        end_session(session, failed=exc is not None)
 
 
 def user() -> access.User | None:

@@ -12,7 +12,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine, select
 
-from models.core.zone import LOCAL_TZ
+from models.core.zone import local_date
 
 _clock_offset = timedelta(0)
 
@@ -40,8 +40,50 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _track_writes(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    _track_writes(engine)
+    return engine
+
+
+# --- ending a request's transaction -------------------------------------------------------
+#
+# A request that only read ends its transaction with COMMIT, not ROLLBACK: the same for the
+# data, but psycopg forgets every prepared statement of the connection on a rollback (and
+# sends DEALLOCATE ALL), so PostgreSQL parsed and planned each statement of every request
+# anew (bench/scale_out.py: 231 DEALLOCATE ALL and 385 ROLLBACK in 6 s of load).
+
+_WROTE = "nara_wrote"
+
+
+def _track_writes(engine: Engine) -> None:
+    """Mark a connection's transaction as written by any statement that is not a SELECT
+    (DML, SET LOCAL, DDL: whatever it is, it is not committed unasked)."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info[_WROTE] = True
+
+
+def end_session(session: Session, failed: bool = False) -> None:
+    """End a request's session. Writes the request did not commit itself are rolled back,
+    as is everything after a failure; a transaction that only read (no statement but
+    SELECTs, no pending ORM change) is committed, which changes nothing and keeps the
+    connection's prepared statements (above)."""
+    try:
+        if failed:
+            session.rollback()
+        elif (session.in_transaction() and not (session.new or session.dirty or session.deleted)
+              and not session.connection().info.get(_WROTE, True)):
+            session.commit()
+    finally:
+        session.close()
 
 
 class lower_text(FunctionElement):
@@ -71,12 +113,7 @@ def _lower(value):
 def _local_day(value):
     """The local day (NARA_TIMEZONE) of a stored UTC time, as SQLite stores a date: what
     PostgreSQL's `CAST(t AT TIME ZONE tz AS DATE)` gives (models/tally/daily.py)."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).date().isoformat()
+    return None if value is None else local_date(datetime.fromisoformat(value)).isoformat()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
