@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from models.core.db import utcnow
-from models.core.zone import LOCAL_TZ
+from models.core.zone import LOCAL_TZ, local_date
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
+    return local_date(now or utcnow())
 
 
 def local_day(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).date().isoformat()
+    return local_date(moment).isoformat()
 
 
 def local_midnight(day: date) -> datetime:

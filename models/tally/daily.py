@@ -32,8 +32,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, PrimaryKeyConstraint, text
 from sqlmodel import Field, Session, SQLModel
 
-from models.core.clock import LOCAL_TZ
 from models.core.db import upsert_insert
+from models.core.zone import LOCAL_TZ, local_date
 
 TALLIES = ""  # the field of the row that counts the tallies themselves
 NO_OPTION = ""  # the option of a count field's row and of the tallies' row
@@ -65,10 +65,6 @@ _KEY = ["activity_id", "field_key", "day", "choice", "unit_id"]
 _UPSERT: dict = {}
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
-
-
 def _upsert(session: Session):
     dialect = session.get_bind().dialect.name
     stmt = _UPSERT.get(dialect)
@@ -85,7 +81,7 @@ def _upsert(session: Session):
 def _rows(activity_id: int, unit_id: int, occurred_at: datetime, record_key: int,
           values: Iterable[tuple[str, str | None, int]], sign: int) -> list[dict]:
     """The tally's own row and one per value row, signed."""
-    day = local_day(occurred_at)
+    day = local_date(occurred_at)
     rows = [{"activity_id": activity_id, "day": day, "field_key": TALLIES,
              "choice": NO_OPTION, "unit_id": unit_id, "n": sign, "key_sum": sign * record_key}]
     rows += [{"activity_id": activity_id, "day": day, "field_key": key,
@@ -123,7 +119,7 @@ def count_imported(session: Session, tallies: Iterable[tuple[int, int, datetime,
     for activity_id, unit_id, occurred_at, record_key, values in tallies:
         day = days.get(occurred_at)
         if day is None:
-            day = days[occurred_at] = local_day(occurred_at)
+            day = days[occurred_at] = local_date(occurred_at)
         for key, choice, count in ((TALLIES, None, 1), *values):
             row = (activity_id, key, day, NO_OPTION if choice is None else choice, unit_id)
             total = sums.get(row)
@@ -144,44 +140,43 @@ def _local_day_sql(session: Session, column: str) -> str:
     return f"nara_local_day({column})"  # registered on each SQLite connection (models.core.db)
 
 
+_COLUMNS = "activity_id, day, field_key, choice, unit_id, n, key_sum"
+
+
+def _true_counts(session: Session) -> tuple[str, str]:
+    """The two SELECTs that count from the tallies themselves, in `_COLUMNS` order: the
+    tallies' own rows, and their fields' rows."""
+    day = _local_day_sql(session, "occurred_at")
+    return (
+        f"SELECT activity_id, {day}, '{TALLIES}', '{NO_OPTION}', unit_id, COUNT(*), "
+        "SUM(record_key) FROM tally WHERE voided_at IS NULL"
+        f" GROUP BY activity_id, {day}, unit_id",
+        f"SELECT activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id, "
+        "SUM(count), SUM(record_key) FROM tally_value WHERE voided = false"
+        f" GROUP BY activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id")
+
+
 def rebuild(session: Session) -> None:
     """The counts computed afresh from the tallies and their value rows: after data was
     written around `count_saved` (the benchmark's generator), or to repair them
     (`flask tallies check-counts --repair`)."""
-    params = {"tz": LOCAL_TZ.key}
     session.execute(text("DELETE FROM tally_day"))
-    day = _local_day_sql(session, "occurred_at")
-    session.execute(text(
-        "INSERT INTO tally_day (activity_id, day, field_key, choice, unit_id, n, key_sum) "
-        f"SELECT activity_id, {day}, '{TALLIES}', '{NO_OPTION}', unit_id, COUNT(*), "
-        "SUM(record_key) FROM tally WHERE voided_at IS NULL"
-        f" GROUP BY activity_id, {day}, unit_id"), params)
-    session.execute(text(
-        "INSERT INTO tally_day (activity_id, day, field_key, choice, unit_id, n, key_sum) "
-        f"SELECT activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id, "
-        "SUM(count), SUM(record_key) FROM tally_value WHERE voided = false"
-        f" GROUP BY activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id"),
-        params)
+    for select_sql in _true_counts(session):
+        session.execute(text(f"INSERT INTO tally_day ({_COLUMNS}) {select_sql}"),
+                        {"tz": LOCAL_TZ.key})
 
 
 def drift(session: Session) -> list[tuple]:
     """Rows where the kept counts differ from the tallies' own (empty when in step):
     (activity, day, field, option, unit, kept n, kept key sum, true n, true key sum)."""
-    day = _local_day_sql(session, "occurred_at")
-    truth = (
-        f"SELECT activity_id, {day} AS day, '{TALLIES}' AS field_key, '{NO_OPTION}' AS choice,"
-        " unit_id, COUNT(*) AS n, SUM(record_key) AS key_sum FROM tally"
-        f" WHERE voided_at IS NULL GROUP BY activity_id, {day}, unit_id"
-        f" UNION ALL SELECT activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'),"
-        " unit_id, SUM(count), SUM(record_key) FROM tally_value WHERE voided = false"
-        f" GROUP BY activity_id, {day}, field_key, COALESCE(choice, '{NO_OPTION}'), unit_id")
-    kept = ("SELECT activity_id, day, field_key, choice, unit_id, n, key_sum FROM tally_day"
-            " WHERE n <> 0 OR key_sum <> 0")
+    tallies, fields = _true_counts(session)
+    kept = f"SELECT {_COLUMNS} FROM tally_day WHERE n <> 0 OR key_sum <> 0"
     rows = session.execute(text(
-        "SELECT COALESCE(k.activity_id, t.activity_id), COALESCE(k.day, t.day),"
+        f"WITH t ({_COLUMNS}) AS ({tallies} UNION ALL {fields})"
+        " SELECT COALESCE(k.activity_id, t.activity_id), COALESCE(k.day, t.day),"
         " COALESCE(k.field_key, t.field_key), COALESCE(k.choice, t.choice),"
         " COALESCE(k.unit_id, t.unit_id), k.n, k.key_sum, t.n, t.key_sum"
-        f" FROM ({kept}) k FULL OUTER JOIN ({truth}) t"
+        f" FROM ({kept}) k FULL OUTER JOIN t"
         " ON t.activity_id = k.activity_id AND t.day = k.day AND t.field_key = k.field_key"
         " AND t.choice = k.choice AND t.unit_id = k.unit_id"
         " WHERE k.n IS NULL OR t.n IS NULL OR k.n <> t.n OR k.key_sum <> t.key_sum"),
