@@ -63,7 +63,10 @@ def csrf_token() -> str:
 class RememberingCSRFProtect(CSRFProtect):
     def init_app(self, app):
         super().init_app(app)
-        # Flask-WTF's context processor names generate_csrf; this one comes later and wins.
+        # Flask-WTF's context processor names generate_csrf: this one takes its place (each
+        # one runs on every render).
+        processors = app.template_context_processors[None]
+        processors[:] = [p for p in processors if p.__module__ != "flask_wtf.csrf"]
         app.jinja_env.globals["csrf_token"] = csrf_token
         app.context_processor(lambda: {"csrf_token": csrf_token})
 

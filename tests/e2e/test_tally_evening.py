@@ -44,6 +44,10 @@ def back_to_inbox(page) -> None:
     no_overflow(page, "inbox")
 
 
+def pending_here(page) -> int:
+    return page.locator("#bubbles > li.status-pending").count()
+
+
 def log_first(page, choices) -> None:
     """The first tally of the evening in an activity: "Ny", the chips, Spara."""
     page.locator("[data-open-sheet]").tap()
@@ -54,12 +58,13 @@ def log_first(page, choices) -> None:
             chip(page, field, label).tap()
     else:  # a count: one more of the first stepper
         page.locator("#composer button.step[data-step='1']").first.tap()
+    before = pending_here(page)
     page.locator("#composer button[type=submit]").tap()
     page.locator("#composer-sheet").wait_for(state="hidden")
-
-
-def pending_here(page) -> int:
-    return page.locator("#bubbles > li.status-pending").count()
+    # its bubble is there before the next tap counts the bubbles (on a busy machine it came
+    # after, and "Samma igen" then waited for one bubble too few)
+    wait_until(page, f"() => document.querySelectorAll('#bubbles > li.status-pending')"
+                     f".length === {before + 1}")
 
 
 def log_again(page, times: int) -> None:
