@@ -651,7 +651,8 @@ def record_rows(results: list[Figures]) -> None:
 
     record("stats", [Row(figure, number(value), "ms",
                          number(base) if base[:1].isdigit() else None,
-                         base.split("(", 1)[-1].rstrip(")") if "(" in base else "",
+                         # "0.4 ms (COUNT(*))": the name is what the outer brackets hold
+                         base.split("(", 1)[-1][:-1] if "(" in base else "",
                          target=target if target not in ("—",) else "",
                          met=None if met == "—" else met == "met")
                      for figure, value, base, _ratio, target, met in rows(results)])
