@@ -48,9 +48,10 @@ if ("serviceWorker" in navigator) {
   else window.addEventListener("load", registerWorker, { once: true });
 }
 
+// A page that explains being offline itself (the offline inbox) is not told twice.
 function showOffline() {
   const banner = document.getElementById("offline-banner");
-  if (banner) banner.hidden = navigator.onLine;
+  if (banner) banner.hidden = navigator.onLine || !!document.querySelector("[data-explains-offline]");
 }
 window.addEventListener("online", showOffline);
 window.addEventListener("offline", showOffline);

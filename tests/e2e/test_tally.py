@@ -232,6 +232,22 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
     assert last_tally_values(live_app)["children_by_gender"] == {"k": 1}
 
 
+def test_the_offline_inbox_says_once_that_it_is_offline(page, context, live_app):
+    login(page, "fia")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
+                     ".match('/tally/catalogue.json'))")
+    context.set_offline(True)
+    page.goto("/")
+    page.locator("#offline-activities a.thread-row").first.wait_for()
+    notices = page.locator(".offline-inbox-note, #offline-banner")
+    visible = [notices.nth(i).inner_text() for i in range(notices.count())
+               if notices.nth(i).is_visible()]
+    assert len(visible) == 1 and visible[0].startswith("Du är offline"), visible
+
+
 def test_logout_with_unsent_tallies_warns_then_clears_the_phone(page, live_app):
     login(page, "fia")
     open_activity(page, live_app, "faltare-allvarssamtal")
