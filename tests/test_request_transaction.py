@@ -83,3 +83,19 @@ def test_a_page_that_only_reads_ends_with_a_commit(app, people, client, ends):
     ends.clear()
     assert client.get("/").status_code == 200
     assert ends == ["commit"]
+
+
+def test_a_read_only_request_whose_commit_fails_still_ends_cleanly(app, monkeypatch):
+    """The answer was made from what was read: a connection lost at the very end must not
+    turn it into an error, and the session is closed all the same."""
+    from sqlalchemy.exc import OperationalError
+
+    session = new_session(app.extensions["nara_engine"])
+    session.execute(select(access.Unit)).all()
+
+    def lost():
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(session, "commit", lost)
+    end_session(session)
+    assert not session.in_transaction()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, bindparam, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.sql import Select
@@ -55,6 +57,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 # anew (bench/scale_out.py: 231 DEALLOCATE ALL and 385 ROLLBACK in 6 s of load).
 
 _WROTE = "nara_wrote"
+_log = logging.getLogger(__name__)
 
 
 def _track_writes(engine: Engine) -> None:
@@ -81,7 +84,12 @@ def end_session(session: Session, failed: bool = False) -> None:
             session.rollback()
         elif (session.in_transaction() and not (session.new or session.dirty or session.deleted)
               and not session.connection().info.get(_WROTE, True)):
-            session.commit()
+            try:
+                session.commit()
+            except SQLAlchemyError as error:
+                # Nothing was written and the answer is made: it stands. The connection is
+                # dropped by close() below (the pool finds it broken).
+                _log.warning("ending a read-only transaction failed: %s", type(error).__name__)
     finally:
         session.close()
 
