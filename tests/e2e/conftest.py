@@ -247,3 +247,14 @@ class Taps:
     def __call__(self, locator):
         locator.tap()
         self.count += 1
+
+
+def controlled(page) -> None:
+    """Ready for offline: the service worker controls the page and the tally catalogue is
+    stored (the cache exists as soon as it is opened; the catalogue itself is waited for)."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
+                     ".match('/tally/catalogue.json'))")

@@ -33,7 +33,7 @@ from sqlmodel import select
 from models.core.db import new_session
 from models.journal.tables import JournalEntry
 from models.tally import Tally
-from tests.e2e.conftest import login, shot, wait_until
+from tests.e2e.conftest import controlled, login, shot, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, rows
 
 SEED = 16
@@ -307,11 +307,7 @@ def test_chaos_tallies_arrive_exactly_once(page, context, live_app, live_server,
                                            record_property):
     rng = random.Random(SEED)
     login(page, "kim")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
-                     ".match('/tally/catalogue.json'))")
+    controlled(page)
     before, _ = tally_uuids(live_app)
     chaos = Chaos(page, context, live_server, rng, re.compile(r"/activities/\d+/tallies$"))
     waits = Waits()

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import PHONE, SHOTS, axe_violations, screenshot, wait_until
+from tests.e2e.conftest import PHONE, SHOTS, axe_violations, controlled, screenshot
 from tests.e2e.test_inbox_manage_e2e import unit_id
 from tests.e2e.test_tally import activity_id
 
@@ -164,11 +164,7 @@ def test_the_offline_rooms_fit_the_phone_with_unique_ids_and_no_axe_violations(
     rooms = Rooms(browser, live_server, mode)
     try:
         page = rooms.sign_in("kim")
-        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-        page.reload()
-        wait_until(page, "() => navigator.serviceWorker.controller !== null")
-        wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
-                         ".match('/tally/catalogue.json'))")
+        controlled(page)
         talks = activity_id(live_app, "familjecentral-enskilda-samtal")
         row = f'a.thread-row[href="/activities/{talks}"]'
         page.goto("/")

@@ -14,7 +14,7 @@ from sqlmodel import select
 from models.access import User
 from models.access.sessions import UserSession
 from models.core.db import move_clock, new_session, reset_clock
-from tests.e2e.conftest import axe_violations, login, shot, wait_until
+from tests.e2e.conftest import axe_violations, controlled, login, shot, wait_until
 from tests.e2e.test_tally import activity_id, rows, wait_for_rows
 
 OUTBOX_ITEMS = """() => new Promise((resolve) => {
@@ -65,16 +65,6 @@ def live_sessions(app, username: str) -> int:
         uid = session.exec(select(User.id).where(User.username == username)).one()
         return len(session.exec(select(UserSession).where(
             UserSession.user_id == uid, UserSession.ended_at.is_(None))).all())
-
-
-def controlled(page) -> None:
-    """Wait until the service worker controls the page and the catalogue is stored."""
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
-        page.reload()
-    wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
-                     ".match('/tally/catalogue.json'))")
 
 
 def badge_count(page) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import Tally, values_of
-from tests.e2e.conftest import SHOTS, Taps, axe_violations, login, shot, wait_until
+from tests.e2e.conftest import SHOTS, Taps, axe_violations, controlled, login, shot, wait_until
 
 PENDING_JS = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-outbox");
@@ -208,13 +208,7 @@ def test_twenty_tallies_offline_and_with_the_server_down_arrive_exactly_once(
 
 def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live_app):
     login(page, "fia")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    # the cache exists as soon as it is opened; wait for the catalogue itself to be stored
-    wait_until(page,
-        "async () => !!(await (await caches.open('nara-tally-data'))"
-        ".match('/tally/catalogue.json'))")
+    controlled(page)
     before = rows(live_app)
     context.set_offline(True)
     page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
@@ -234,11 +228,7 @@ def test_an_activity_opens_offline_from_the_cached_catalogue(page, context, live
 
 def test_the_offline_inbox_says_once_that_it_is_offline(page, context, live_app):
     login(page, "fia")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
-                     ".match('/tally/catalogue.json'))")
+    controlled(page)
     context.set_offline(True)
     page.goto("/")
     page.locator("#offline-activities a.thread-row").first.wait_for()

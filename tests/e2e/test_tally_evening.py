@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, wait_until
+from tests.e2e.conftest import controlled, login, wait_until
 from tests.e2e.test_tally import PENDING_JS, activity_id, chip, rows, wait_for_rows
 from tests.e2e.test_tally_thread_e2e import NO_OVERFLOW_JS, UNDO_ON_TOP_JS, snap
 
@@ -48,6 +48,11 @@ def pending_here(page) -> int:
     return page.locator("#bubbles > li.status-pending").count()
 
 
+def wait_pending(page, count: int) -> None:
+    wait_until(page, "() => document.querySelectorAll('#bubbles > li.status-pending')"
+                     f".length === {count}")
+
+
 def log_first(page, choices) -> None:
     """The first tally of the evening in an activity: "Ny", the chips, Spara."""
     page.locator("[data-open-sheet]").tap()
@@ -63,16 +68,14 @@ def log_first(page, choices) -> None:
     page.locator("#composer-sheet").wait_for(state="hidden")
     # its bubble is there before the next tap counts the bubbles (on a busy machine it came
     # after, and "Samma igen" then waited for one bubble too few)
-    wait_until(page, f"() => document.querySelectorAll('#bubbles > li.status-pending')"
-                     f".length === {before + 1}")
+    wait_pending(page, before + 1)
 
 
 def log_again(page, times: int) -> None:
     for _ in range(times):
         before = pending_here(page)
         page.locator("#same-again button[type=submit]").tap()
-        wait_until(page, f"() => document.querySelectorAll('#bubbles > li.status-pending')"
-                         f".length === {before + 1}")
+        wait_pending(page, before + 1)
         assert page.evaluate(UNDO_ON_TOP_JS) == "ok"
         no_overflow(page, "after a tally")
 
@@ -81,11 +84,7 @@ def log_again(page, times: int) -> None:
 def test_the_field_workers_evening_offline_arrives_exactly_once(
         page, context, live_app, live_server):
     login(page, "kim")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    wait_until(page, "() => navigator.serviceWorker.controller !== null")
-    wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
-                     ".match('/tally/catalogue.json'))")
+    controlled(page)
     before = rows(live_app)
     page.goto("/")
     for key, _choices in EVENING:  # online: open each activity from the inbox
@@ -108,8 +107,7 @@ def test_the_field_workers_evening_offline_arrives_exactly_once(
     log_first(page, EVENING[1][1])
     log_again(page, 5)
     page.locator("#bubbles > li.status-pending:last-child [data-undo]").tap()
-    wait_until(page, "() => document.querySelectorAll('#bubbles > li.status-pending')"
-                     ".length === 5")
+    wait_pending(page, 5)
     assert page.evaluate("() => document.activeElement.matches('#same-again button')")
 
     page.reload()  # offline: the shell again, the waiting bubbles in the order they were made
