@@ -48,7 +48,9 @@ if ("serviceWorker" in navigator) {
   else window.addEventListener("load", registerWorker, { once: true });
 }
 
-// A page that explains being offline itself (the offline inbox) is not told twice.
+// A page that says itself what being offline means there ([data-explains-offline]: the
+// offline inbox, an activity's shell, the offline page, working notes, where nothing is kept)
+// is not told twice, nor told by the banner that what you save waits.
 function showOffline() {
   const banner = document.getElementById("offline-banner");
   if (banner) banner.hidden = navigator.onLine || !!document.querySelector("[data-explains-offline]");

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -258,3 +259,11 @@ def controlled(page) -> None:
     wait_until(page, "() => navigator.serviceWorker.controller !== null")
     wait_until(page, "async () => !!(await (await caches.open('nara-tally-data'))"
                      ".match('/tally/catalogue.json'))")
+
+
+def offline_notices(page) -> list[str]:
+    """The visible texts that tell the person they are offline ("Du är offline …"),
+    whichever element says it: the page's own note or the banner should, never both."""
+    notices = page.get_by_text(re.compile(r"^\s*Du är offline"))
+    return [notices.nth(i).inner_text().strip() for i in range(notices.count())
+            if notices.nth(i).is_visible()]

@@ -13,7 +13,7 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import TallyValue
-from tests.e2e.conftest import SHOTS, axe_violations, login, screenshot
+from tests.e2e.conftest import SHOTS, axe_violations, login, offline_notices, screenshot
 from tests.notes_helpers import random_letters
 
 CONTACT_URL = re.compile(r".*/notes/(\d+)$")
@@ -220,6 +220,8 @@ def test_offline_a_note_stays_in_the_form_and_nowhere_on_the_phone(page, context
     notice = page.locator("[data-notes-offline]")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("sparas aldrig i telefonen")
+    # and not also the banner's "what you save waits": here nothing is kept
+    assert offline_notices(page) == [notice.inner_text()]
     expect(page.get_by_label("Arbetsanteckning (frivillig)")).to_have_value(
         f"{marker} inför nästa samtal")
     shot(page, "notes-offline")

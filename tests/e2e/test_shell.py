@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import axe_violations, login, shot, wait_until
+from tests.e2e.conftest import axe_violations, login, offline_notices, shot, wait_until
 
 
 def test_login_inbox_language_logout_on_a_phone(page):
@@ -49,6 +49,7 @@ def test_installed_app_shows_offline_page_without_network(page, context):
     context.set_offline(True)
     page.goto("/account")
     assert page.get_by_role("heading", name="Du är offline").is_visible()
+    assert offline_notices(page) == ["Du är offline"]  # the page says it; the banner not again
     shot(page, "offline")
     context.set_offline(False)
 

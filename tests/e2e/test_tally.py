@@ -12,7 +12,16 @@ from sqlmodel import select
 from models.catalogue import Activity
 from models.core.db import new_session
 from models.tally import Tally, values_of
-from tests.e2e.conftest import SHOTS, Taps, axe_violations, controlled, login, shot, wait_until
+from tests.e2e.conftest import (
+    SHOTS,
+    Taps,
+    axe_violations,
+    controlled,
+    login,
+    offline_notices,
+    shot,
+    wait_until,
+)
 
 PENDING_JS = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-outbox");
@@ -232,9 +241,17 @@ def test_the_offline_inbox_says_once_that_it_is_offline(page, context, live_app)
     context.set_offline(True)
     page.goto("/")
     page.locator("#offline-activities a.thread-row").first.wait_for()
-    notices = page.locator(".offline-inbox-note, #offline-banner")
-    visible = [notices.nth(i).inner_text() for i in range(notices.count())
-               if notices.nth(i).is_visible()]
+    visible = offline_notices(page)
+    assert len(visible) == 1 and visible[0].startswith("Du är offline"), visible
+
+
+def test_an_activity_offline_says_once_that_it_is_offline(page, context, live_app):
+    login(page, "fia")
+    controlled(page)
+    context.set_offline(True)
+    page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
+    page.locator("[data-shell-title]", has_text="Gruppverksamhet").wait_for()
+    visible = offline_notices(page)
     assert len(visible) == 1 and visible[0].startswith("Du är offline"), visible
 
 
