@@ -15,7 +15,7 @@ from models.access import User
 from models.access.sessions import UserSession
 from models.core.db import move_clock, new_session, reset_clock
 from tests.e2e.conftest import axe_violations, controlled, login, shot, wait_until
-from tests.e2e.test_tally import activity_id, rows, wait_for_rows
+from tests.e2e.test_tally import activity_id, open_offline_shell, rows, wait_for_rows
 
 OUTBOX_ITEMS = """() => new Promise((resolve) => {
   const open = indexedDB.open("nara-outbox");
@@ -319,11 +319,7 @@ def test_an_admin_sees_where_a_person_is_signed_in_and_ends_it(browser, live_ser
 
 
 def test_the_offline_tally_shell_offers_sign_out(page, context, live_app):
-    login(page, "fia")
-    controlled(page)
-    context.set_offline(True)
-    page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
-    page.locator("[data-shell-title]", has_text="Gruppverksamhet").wait_for()
+    open_offline_shell(page, context, live_app)
     button = page.get_by_role("button", name="Logga ut")
     expect(button).to_be_visible()
     box = button.bounding_box()

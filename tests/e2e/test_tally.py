@@ -245,12 +245,17 @@ def test_the_offline_inbox_says_once_that_it_is_offline(page, context, live_app)
     assert len(visible) == 1 and visible[0].startswith("Du är offline"), visible
 
 
-def test_an_activity_offline_says_once_that_it_is_offline(page, context, live_app):
+def open_offline_shell(page, context, live_app) -> None:
+    """fia's phone, ready and then offline, on Gruppverksamhet: the activity's shell."""
     login(page, "fia")
     controlled(page)
     context.set_offline(True)
     page.goto(f"/activities/{activity_id(live_app, 'faltare-gruppverksamhet')}")
     page.locator("[data-shell-title]", has_text="Gruppverksamhet").wait_for()
+
+
+def test_an_activity_offline_says_once_that_it_is_offline(page, context, live_app):
+    open_offline_shell(page, context, live_app)
     visible = offline_notices(page)
     assert len(visible) == 1 and visible[0].startswith("Du är offline"), visible
 
