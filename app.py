@@ -124,6 +124,7 @@ def create_app(config: dict | None = None) -> Flask:
         babel,
         close_db,
         csrf,
+        drop_idle_limit_check,
         errors,
         home,
         htmx,
@@ -156,9 +157,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     # One limiter serves every app made in this process, and flask-limiter keeps the first
-    # app's key prefix: each app brings its own.
+    # app's key prefix and default limits: each app brings its own.
     limiter._key_prefix = ""
+    limiter.limit_manager.set_default_limits([])
+    limiter.limit_manager.set_application_limits([])
     limiter.init_app(app)
+    drop_idle_limit_check(app)
     login_manager.init_app(app)
     app.teardown_appcontext(close_db)
     errors.register(app)

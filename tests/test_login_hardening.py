@@ -86,6 +86,30 @@ def test_successful_sign_ins_do_not_use_up_the_limit(client, people):
     assert [_sign_in(client, "fia", WRONG) for _ in range(6)] == [401] * 5 + [429]
 
 
+def test_a_default_rate_limit_set_in_the_config_still_caps_every_route(database_url):
+    """Nära drops Flask-Limiter's per-request check while no default, application or
+    blueprint limit exists (views.drop_idle_limit_check); one set by an operator counts."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                      "PREFER_HTTPS": False, "RATELIMIT_DEFAULT": "2/minute",
+                      "RATELIMIT_KEY_PREFIX": f"default-{uuid.uuid4().hex}"})
+    web = app.test_client()
+    assert [web.get("/manifest.webmanifest").status_code for _ in range(3)] == [200, 200, 429]
+    app.extensions["nara_engine"].dispose()
+
+
+def test_an_apps_default_rate_limit_does_not_carry_over_to_the_next_app(database_url):
+    """One Flask-Limiter serves every app of a process (tests, the CLI): each app's own
+    config decides its limits, not the first app's."""
+    first = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                        "RATELIMIT_DEFAULT": "1/minute"})
+    first.extensions["nara_engine"].dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                      "PREFER_HTTPS": False, "RATELIMIT_KEY_PREFIX": f"n-{uuid.uuid4().hex}"})
+    web = app.test_client()
+    assert {web.get("/manifest.webmanifest").status_code for _ in range(3)} == {200}
+    app.extensions["nara_engine"].dispose()
+
+
 def test_production_refuses_per_process_rate_limit_storage(database_url):
     production = {"DATABASE_URL": database_url, "NARA_ENV": "production",
                   "SECRET_KEY": "x" * 32, "RATELIMIT_STORAGE_URI": "memory://"}

@@ -31,6 +31,19 @@ htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def drop_idle_limit_check(app) -> None:
+    """Flask-Limiter checks the default, application and blueprint limits before every
+    request. Nära has none of those (its limits sit on routes, whose decorators check
+    them), so the check resolved nothing, at a tenth of a signed-in POST's time. It is
+    dropped only while there is nothing for it to check (RATELIMIT_DEFAULT or
+    RATELIMIT_APPLICATION set keeps it)."""
+    manager = limiter.limit_manager
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks and not (
+            manager.default_limits or manager.application_limits or manager._blueprint_limits):
+        hooks.remove(limiter._check_request_limit)
+
+
 def db() -> Session:
     """The request's database session (opened on first use, closed at teardown). A save
     asks for it a dozen times: `g` is looked up once per call, not three times."""

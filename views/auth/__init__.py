@@ -19,6 +19,10 @@ from views.auth.routes import (  # noqa: F401  (the room's API for the other roo
 )
 
 
+def _no_identifier() -> str:
+    return ""
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(sessions_cli)
@@ -28,6 +32,9 @@ def register(app: Flask) -> None:
     # An address- or browser-bound check would only sign phones out when they change
     # network.
     login_manager.session_protection = None
+    # …and with it off, Flask-Login still hashed the address and browser (SHA-512) on
+    # every request to compare with nothing: its identifier stays empty.
+    login_manager._session_identifier_generator = _no_identifier
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
     app.jinja_env.globals["device"] = device
