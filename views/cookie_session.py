@@ -20,7 +20,8 @@ import time
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
-MAX_REMEMBERED = 10_000
+from views.remembered import remember
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -46,9 +47,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             data, signed = serializer.loads(val, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if len(self._opened) >= MAX_REMEMBERED:
-            self._opened.clear()
-        self._opened[key] = (_copy(data), int(signed.timestamp()))
+        remember(self._opened, key, (_copy(data), int(signed.timestamp())))
         return self.session_class(data)
 
 

@@ -25,7 +25,8 @@ from flask import current_app, g, request, session
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import generate_csrf, same_origin
 
-MAX_REMEMBERED = 10_000
+from views.remembered import remember
+
 _signed: dict[tuple[str, str], str] = {}
 
 
@@ -54,9 +55,7 @@ def csrf_token() -> str:
     found = generate_csrf()
     key = _key()  # the session's token exists now
     if key is not None:
-        if len(_signed) >= MAX_REMEMBERED:
-            _signed.clear()
-        _signed[key] = found
+        remember(_signed, key, found)
     return found
 
 
