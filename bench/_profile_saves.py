@@ -142,7 +142,7 @@ def main() -> int:
             save()
         profile.disable()
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats("tottime")
+        stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats(os.environ.get("SORT", "tottime"))
         stats.print_stats(top)
         print(out.getvalue().split("\n", 3)[-1] if out.getvalue() else "")
     return 0
