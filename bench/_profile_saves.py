@@ -142,7 +142,8 @@ def main() -> int:
             save()
         profile.disable()
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats(os.environ.get("SORT", "tottime"))
+        order = os.environ.get("SORT", "tottime")  # SORT=cumtime: where the time is spent
+        stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order)
         stats.print_stats(top)
         print(out.getvalue().split("\n", 3)[-1] if out.getvalue() else "")
     return 0
