@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Index, and_, bindparam, inspect, update
+from sqlalchemy import Index, and_, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.access import User
-from models.core.db import detached_row, utcnow
+from models.core.db import loaded_row, utcnow
 from models.core.errors import ValidationErrors
 
 SEEN_GRANULARITY = timedelta(seconds=60)
@@ -138,17 +138,9 @@ assert [c.key for c in _SESSION_COLUMNS] == list(SessionRecord.__slots__), "keep
 
 
 def _user_of(session: Session, values) -> User:
-    """The session's `User` for the row's values: the one it holds already (as an ORM
-    query would return it), else one made from them and added as if loaded."""
-    held = session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((values[0],)))
-    if held is not None:
-        return held
-    user = detached_row(User, {c.key: v for c, v in zip(_USER_COLUMNS, values, strict=True)})
-    session.add(user)
-    return user
-
-
-_USER_MAPPER = inspect(User)
+    """The session's `User` for the row's values, as if an ORM query had loaded it."""
+    return loaded_row(session, User, {c.key: v for c, v in zip(_USER_COLUMNS, values,
+                                                                 strict=True)})
 
 
 def expiry_reason(row: UserSession | SessionRecord, user: User, limits: Limits,

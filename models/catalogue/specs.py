@@ -13,6 +13,7 @@ from sqlalchemy import (
     event,
     func,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -27,6 +28,7 @@ from models.catalogue.tables import (
     Kind,
     UnitOptionList,
 )
+from models.core.db import loaded_row
 from models.core.errors import DomainError
 
 # --- immutable specs (what views and validation read) ----------------------------------
@@ -263,10 +265,13 @@ def responsible_units_of(session: Session, user: User, activity: Activity) -> li
     return list(known)
 
 
-# The activity and the user's responsible units (with their field-set versions) in one
-# statement: a tally save and an activity thread start with both.
+# The activity's columns and the user's responsible units (with their field-set versions)
+# in one statement, read as plain values (Core, not the ORM's loading): a tally save and an
+# activity thread start with both.
+_ACTIVITY_COLUMNS = tuple(Activity.__table__.columns)
 _ACTIVITY_WITH_UNITS = (
-    select(Activity, ActivityUnit.unit_id, FieldSet.id, FieldSet.version, FieldSet.digest)
+    sa_select(*_ACTIVITY_COLUMNS, ActivityUnit.unit_id, FieldSet.id, FieldSet.version,
+              FieldSet.digest)
     .select_from(Activity)
     .outerjoin(ActivityUnit, (ActivityUnit.activity_id == Activity.id) & ActivityUnit.unit_id.in_(
         select(Membership.unit_id).where(Membership.user_id == bindparam("user_id"))))
@@ -274,6 +279,7 @@ _ACTIVITY_WITH_UNITS = (
     .where(Activity.id == bindparam("activity_id"))
     .order_by(ActivityUnit.unit_id)
 )
+_SPLIT = len(_ACTIVITY_COLUMNS)
 
 
 def preload_activity(session: Session, user: User | None, activity_id: int) -> None:
@@ -283,13 +289,13 @@ def preload_activity(session: Session, user: User | None, activity_id: int) -> N
     Authorisation is unchanged: the rule still decides, from the same rows."""
     if user is None or activity_id is None:
         return
-    rows = session.exec(_ACTIVITY_WITH_UNITS,
-                        params={"activity_id": activity_id, "user_id": user.id}).all()
+    rows = session.connection().execute(
+        _ACTIVITY_WITH_UNITS, {"activity_id": activity_id, "user_id": user.id}).all()
     if not rows:
         return
-    activity = rows[0][0]
-    session.info.setdefault("nara_by_id", []).append(activity)  # as get_by_id keeps it
-    _remember_units(session, user, activity, [tuple(row[1:]) for row in rows])
+    activity = loaded_row(session, Activity, {
+        c.key: v for c, v in zip(_ACTIVITY_COLUMNS, rows[0][:_SPLIT], strict=True)})
+    _remember_units(session, user, activity, [tuple(row[_SPLIT:]) for row in rows])
 
 
 def current_field_set(session: Session, activity: Activity,

@@ -6,13 +6,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, bindparam, event, inspect
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
-from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, create_engine
 
 from models.core.zone import local_date
 
@@ -141,29 +141,35 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-_BY_ID: dict[type, Select] = {}
+_BY_ID: dict[type, tuple] = {}
 
 
 def get_by_id(session: Session, model: type, ident):
     """`session.get` for a single-column primary key, through a statement built once per
-    model: the identity map still answers when it holds the row, and otherwise the
-    lookup costs about half of `session.get`'s (which builds its select each time)."""
+    model and read as plain values (`loaded_row`): the identity map still answers when it
+    holds the row, and otherwise the lookup costs about half of `session.get`'s (which
+    builds its select each time and loads through the ORM). Pending changes are flushed
+    first, as the ORM's own query would."""
     mapper = inspect(model)
     found = session.identity_map.get(mapper.identity_key_from_primary_key((ident,)))
     if found is not None:
         return found
-    stmt = _BY_ID.get(model)
-    if stmt is None:
+    built = _BY_ID.get(model)
+    if built is None:
         (pk,) = mapper.primary_key
-        stmt = _BY_ID[model] = select(model).where(pk == bindparam("ident"))
-    found = session.exec(stmt, params={"ident": ident}).first()
-    if found is not None:
-        # The identity map holds objects weakly: one the caller drops is gone before the
-        # request asks for it again (a journal save checked the assignment, then read it a
-        # second time to render the bubble). Sessions live one request, so they keep what
-        # they loaded by id until they close.
-        session.info.setdefault("nara_by_id", []).append(found)
-    return found
+        columns = tuple(model.__table__.columns)
+        built = _BY_ID[model] = (
+            sa_select(*columns).where(pk == bindparam("ident")), [c.key for c in columns])
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        session.flush()
+    stmt, keys = built
+    row = session.connection().execute(stmt, {"ident": ident}).first()
+    # The identity map holds objects weakly: one the caller drops is gone before the
+    # request asks for it again (a journal save checked the assignment, then read it a
+    # second time to render the bubble). Sessions live one request, so they keep what
+    # they loaded by id until they close (loaded_row).
+    return None if row is None else loaded_row(session, model, dict(zip(keys, row,
+                                                                        strict=True)))
 
 
 def insert_missing(session: Session, model: type, rows: list[dict], keys: list[str]) -> None:
@@ -200,6 +206,22 @@ def detached_row(model: type, values: dict):
     if unknown:  # a column left out would be read back from the database on first use
         raise ValueError(f"{model.__name__}: no value for {unknown}")
     make_transient_to_detached(obj)
+    return obj
+
+
+def loaded_row(session: Session, model: type, values: dict):
+    """The session's object for a row read as plain values (a Core SELECT, cheaper than
+    the ORM's loading): the one the session holds already, as an ORM query would return
+    it, else one made from the values (`detached_row`) and added as if loaded. The session
+    keeps it until it closes, as `get_by_id` keeps what it reads."""
+    mapper = model.__mapper__
+    held = session.identity_map.get(
+        mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key]))
+    if held is not None:
+        return held
+    obj = detached_row(model, values)
+    session.add(obj)
+    session.info.setdefault("nara_by_id", []).append(obj)
     return obj
 
 

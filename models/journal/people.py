@@ -13,12 +13,13 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import access
 from models.access import Membership, Role, Unit, User
 from models.core.clock import local_today
-from models.core.db import get_by_id, utcnow
+from models.core.db import get_by_id, loaded_row, utcnow
 from models.core.errors import AccessDenied, DomainError, ValidationErrors
 from models.core.parse import parse_day, parse_id
 from models.journal.tables import (
@@ -246,11 +247,13 @@ def is_assigned(session: Session, user: User, client_id: int, day: date | None =
     return session.exec(_IS_ASSIGNED, params=params).first() is not None
 
 
-# The client with `_IS_ASSIGNED`'s answer for the user (its own subquery, not correlated):
-# open_client asks both, one after the other, on every journal read and write.
-_CLIENT_AND_ASSIGNED = select(
-    Client, _IS_ASSIGNED.correlate(None).scalar_subquery()
-).where(Client.id == bindparam("client_id"))
+# The client's columns with `_IS_ASSIGNED`'s answer for the user (its own subquery, not
+# correlated), read as plain values (Core, not the ORM's loading): open_client asks both,
+# one after the other, on every journal read and write.
+_CLIENT_COLUMNS = tuple(Client.__table__.columns)
+_CLIENT_AND_ASSIGNED = sa_select(
+    *_CLIENT_COLUMNS, _IS_ASSIGNED.correlate(None).scalar_subquery()
+).where(Client.__table__.c.id == bindparam("client_id"))
 
 
 def _client_for(session: Session, user: User | None, client_id: int) -> Client | None:
@@ -260,13 +263,13 @@ def _client_for(session: Session, user: User | None, client_id: int) -> Client |
     if user is None or user.id is None:
         return get_by_id(session, Client, client_id)
     day = local_today()
-    found = session.exec(_CLIENT_AND_ASSIGNED, params={
+    found = session.connection().execute(_CLIENT_AND_ASSIGNED, {
         "client_id": client_id, "user_id": user.id, "day": day}).first()
     if found is None:
         return None
-    client, assigned = found
-    session.info.setdefault("nara_by_id", []).append(client)  # as get_by_id keeps it
-    session.info["nara_assigned"] = ((user.id, client.id, day), assigned is not None)
+    client = loaded_row(session, Client, {
+        c.key: v for c, v in zip(_CLIENT_COLUMNS, found[:-1], strict=True)})
+    session.info["nara_assigned"] = ((user.id, client.id, day), found[-1] is not None)
     return client
 
 
