@@ -9,10 +9,12 @@ the bubble + "same again" fragment rendered back. The baseline (bench/baseline_a
 inserts one row per POST.
 
 The 16 connections are 16 phones, so 16 people: each request is one of 16 signed-in
-outreach workers' saves, in turn. (Every save also counts the person's tallies of the day
-for the bubble's "Sparad · 4 i dag"; one person saving all 16 connections' thousands of
-tallies in seconds made that count the run's largest cost, which no day of a real person
-reaches. That figure is printed too, as "one person on all 16".)
+outreach workers' saves, in turn (16 sessions, 16 CSRF tokens, 16 people's day counts).
+Every save also counts the person's tallies of the day for the bubble's "Sparad · 4 i
+dag", which grows with them; one person saving all 16 connections' thousands of tallies
+is printed too, as "one person on all 16". Over 8 s the two rates differ by no more than
+consecutive runs of either (2026-12-02: 456/525, 377/376 req/s); over 20 s on one worker,
+one person's count was 16 % of a save's time (py-spy).
 
 Prints req/s, p50/p95 for both, the ratio, and the bytes one "same again" save moves. For
 scale it also drives two floors of Nära itself in the same run: its cheapest public GET,
