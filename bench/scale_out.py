@@ -2,7 +2,8 @@
 
 Starts Nära under gunicorn (`app:serve()`, gthread, one worker per process) against a
 PostgreSQL database made for this run (`nara_scale_out`, never the test suite's) and Redis
-for the login limiter, first as ONE process, then as TWO processes on two ports. The same
+for the login limiter, as ONE process and as TWO processes on two ports, in turn
+(one, two, one, two: `ORDER`; each arm's two phases pooled). The same
 signed-in users' requests alternate between the ports: the session cookie, the CSRF token
 and the tally outbox's client UUIDs come from one process and are used on the other.
 
@@ -226,6 +227,19 @@ class Tally:
             self.failures.append(f"{kind} after {time.perf_counter() - started:.3f} s: {detail}")
 
 
+    def add(self, other: Tally) -> Tally:
+        """This phase's numbers and `other`'s, as one."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        for kind, n in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+        self.tally_ok |= other.tally_ok
+        self.journal_ok |= other.journal_ok
+        self.retries_ok += other.retries_ok
+        self.failures += other.failures
+        return self
+
+
 def why(status: int, data: bytes) -> str:
     """A failed answer, short: its status and the start of its body."""
     return f"HTTP {status} {data[:200]!r}"
@@ -369,10 +383,31 @@ def phase(processes: int, url: str, ids: dict) -> dict:
     finally:
         for proc, _port in started:
             stop(proc)
+    return {"processes": processes, "numbers": numbers, "elapsed": elapsed, "rss": rss,
+            "cpu": cpu}
+
+
+# One process, two, one, two: a slow minute of the shared VM falls on both arms alike
+# (2026-12-02, measured one after the other: 1.65× in one run, 1.10× in the next, the
+# second arm's CPU per request 30 % higher than the first's with the same code).
+ORDER = (1, 2, 1, 2)
+
+
+def pooled(runs: list[dict]) -> dict:
+    """The phases of one arm as one: requests over their summed time, latencies together,
+    CPU summed, the largest RSS of each worker."""
+    numbers = Tally()
+    for run in runs:
+        numbers.add(run["numbers"])
+    elapsed = sum(run["elapsed"] for run in runs)
+    cpu = {key: (None if any(run["cpu"][key] is None for run in runs)
+                 else sum(run["cpu"][key] for run in runs)) for key in runs[0]["cpu"]}
     q = statistics.quantiles(numbers.latencies, n=100)
-    return {"processes": processes, "numbers": numbers, "elapsed": elapsed,
+    return {"processes": runs[0]["processes"], "numbers": numbers, "elapsed": elapsed,
             "rps": len(numbers.latencies) / elapsed, "p50": q[49] * 1000, "p95": q[94] * 1000,
-            "p99": q[98] * 1000, "rss": rss, "cpu": cpu}
+            "p99": q[98] * 1000, "cpu": cpu, "phases": [
+                len(run["numbers"].latencies) / run["elapsed"] for run in runs],
+            "rss": [max(rss) for rss in zip(*(run["rss"] for run in runs), strict=True)]}
 
 
 CORES = os.cpu_count() or 1
@@ -402,7 +437,8 @@ def main() -> int:
         return 1
     try:
         ids = seed(url)
-        results = [phase(1, url, ids), phase(2, url, ids)]
+        runs = [phase(n, url, ids) for n in ORDER]
+        results = [pooled([r for r in runs if r["processes"] == n]) for n in (1, 2)]
         sent_tallies = set().union(*(r["numbers"].tally_ok for r in results))
         sent_notes = set().union(*(r["numbers"].journal_ok for r in results))
         tallies = stored(url, "tally", "client_uuid", sent_tallies)
@@ -411,7 +447,8 @@ def main() -> int:
         drop_database()
 
     print(f"two app servers on one PostgreSQL — {CONNECTIONS} connections, {SECONDS:.0f} s per "
-          f"phase, gunicorn gthread 1 worker × {THREADS} threads per process, 127.0.0.1")
+          f"phase, phases {', '.join(map(str, ORDER))} processes (each arm pooled), "
+          f"gunicorn gthread 1 worker × {THREADS} threads per process, 127.0.0.1")
     print(f"{'':14}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}"
           f"{'errors':>8}  RSS per worker (MB)   CPU s: workers / PostgreSQL / client")
     for r in results:
@@ -422,7 +459,8 @@ def main() -> int:
               f"{n.errors:8d}  {', '.join(f'{m:.0f}' for m in r['rss']):<20}"
               f"  {' / '.join(_cpu(v) for v in cpu.values())}"
               f" of {r['elapsed'] * CORES:.1f}")
-        print(f"   mix: {', '.join(f'{k} {v}' for k, v in sorted(n.kinds.items()))}")
+        print(f"   mix: {', '.join(f'{k} {v}' for k, v in sorted(n.kinds.items()))}; "
+              f"req/s per phase: {', '.join(f'{v:.0f}' for v in r['phases'])}")
         for failure in n.failures:
             print(f"   failed: {failure}")
     lost_t, dup_t = len(sent_tallies) - tallies[0], tallies[1] - tallies[0]
