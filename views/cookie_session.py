@@ -50,7 +50,6 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         remember(self._opened, key, (_copy(data), int(signed.timestamp())))
         return self.session_class(data)
 
-
     def save_session(self, app, session, response):
         """Flask's, without its cost on the common answer: a session neither changed nor
         to be refreshed writes no cookie, and says `Vary: Cookie` if it was read — as a

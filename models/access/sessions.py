@@ -139,8 +139,7 @@ assert [c.key for c in _SESSION_COLUMNS] == list(SessionRecord.__slots__), "keep
 
 def _user_of(session: Session, values) -> User:
     """The session's `User` for the row's values, as if an ORM query had loaded it."""
-    return loaded_row(session, User, {c.key: v for c, v in zip(_USER_COLUMNS, values,
-                                                                 strict=True)})
+    return loaded_row(session, User, values)
 
 
 def expiry_reason(row: UserSession | SessionRecord, user: User, limits: Limits,

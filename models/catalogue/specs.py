@@ -293,8 +293,7 @@ def preload_activity(session: Session, user: User | None, activity_id: int) -> N
         _ACTIVITY_WITH_UNITS, {"activity_id": activity_id, "user_id": user.id}).all()
     if not rows:
         return
-    activity = loaded_row(session, Activity, {
-        c.key: v for c, v in zip(_ACTIVITY_COLUMNS, rows[0][:_SPLIT], strict=True)})
+    activity = loaded_row(session, Activity, rows[0][:_SPLIT])
     _remember_units(session, user, activity, [tuple(row[_SPLIT:]) for row in rows])
 
 

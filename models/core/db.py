@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine
 
@@ -141,7 +142,7 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-_BY_ID: dict[type, tuple] = {}
+_BY_ID: dict[type, Select] = {}
 
 
 def get_by_id(session: Session, model: type, ident):
@@ -154,22 +155,19 @@ def get_by_id(session: Session, model: type, ident):
     found = session.identity_map.get(mapper.identity_key_from_primary_key((ident,)))
     if found is not None:
         return found
-    built = _BY_ID.get(model)
-    if built is None:
+    stmt = _BY_ID.get(model)
+    if stmt is None:
         (pk,) = mapper.primary_key
-        columns = tuple(model.__table__.columns)
-        built = _BY_ID[model] = (
-            sa_select(*columns).where(pk == bindparam("ident")), [c.key for c in columns])
+        stmt = _BY_ID[model] = sa_select(*model.__table__.columns).where(
+            pk == bindparam("ident"))
     if session.autoflush and (session.new or session.deleted or session.dirty):
         session.flush()
-    stmt, keys = built
     row = session.connection().execute(stmt, {"ident": ident}).first()
     # The identity map holds objects weakly: one the caller drops is gone before the
     # request asks for it again (a journal save checked the assignment, then read it a
     # second time to render the bubble). Sessions live one request, so they keep what
     # they loaded by id until they close (loaded_row).
-    return None if row is None else loaded_row(session, model, dict(zip(keys, row,
-                                                                        strict=True)))
+    return None if row is None else loaded_row(session, model, row)
 
 
 def insert_missing(session: Session, model: type, rows: list[dict], keys: list[str]) -> None:
@@ -209,11 +207,16 @@ def detached_row(model: type, values: dict):
     return obj
 
 
-def loaded_row(session: Session, model: type, values: dict):
-    """The session's object for a row read as plain values (a Core SELECT, cheaper than
-    the ORM's loading): the one the session holds already, as an ORM query would return
-    it, else one made from the values (`detached_row`) and added as if loaded. The session
-    keeps it until it closes, as `get_by_id` keeps what it reads."""
+def loaded_row(session: Session, model: type, values):
+    """The session's object for a row read as plain values in its table's column order (a
+    Core SELECT of `model.__table__.columns`, cheaper than the ORM's loading): the one the
+    session holds already, as an ORM query would return it, else one made from the values
+    (`detached_row`) and added as if loaded. The session keeps it until it closes, as
+    `get_by_id` keeps what it reads."""
+    keys = _COLUMN_KEYS.get(model)
+    if keys is None:
+        keys = _COLUMN_KEYS[model] = [c.key for c in model.__table__.columns]
+    values = dict(zip(keys, values, strict=True))
     mapper = model.__mapper__
     held = session.identity_map.get(
         mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key]))
@@ -223,6 +226,9 @@ def loaded_row(session: Session, model: type, values: dict):
     session.add(obj)
     session.info.setdefault("nara_by_id", []).append(obj)
     return obj
+
+
+_COLUMN_KEYS: dict[type, list[str]] = {}
 
 
 _INSERT_ONCE: dict = {}

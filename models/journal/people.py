@@ -267,8 +267,7 @@ def _client_for(session: Session, user: User | None, client_id: int) -> Client |
         "client_id": client_id, "user_id": user.id, "day": day}).first()
     if found is None:
         return None
-    client = loaded_row(session, Client, {
-        c.key: v for c, v in zip(_CLIENT_COLUMNS, found[:-1], strict=True)})
+    client = loaded_row(session, Client, found[:-1])
     session.info["nara_assigned"] = ((user.id, client.id, day), found[-1] is not None)
     return client
 
