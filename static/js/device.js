@@ -14,35 +14,69 @@ const CHANNEL = "nara-device";
 const RETRY_MS = 15000;
 
 // The one IndexedDB wrapper of the app (this module, offline-queue.js): a database with
-// stores { name: keyPath }; each call opens it, does its work in one transaction and closes
-// it again, so a person's store can be deleted at sign-out without waiting for a page.
-export function database(name, stores) {
-  const open = () => new Promise((resolve, reject) => {
+// stores { name: keyPath }; each call does its work in one transaction. A page keeps one
+// connection per database (opening one costs a round trip to the browser for every read
+// and write: a backlog of hundreds sent one by one paid it several times per item). It lets
+// go at once when another page deletes the database (a sign-out) or upgrades it, so a
+// person's store is deleted at sign-out without waiting for any page.
+const connections = new Map(); // name → Promise<IDBDatabase>
+
+function connect(name, stores) {
+  const known = connections.get(name);
+  if (known) return known;
+  const connection = new Promise((resolve, reject) => {
     const request = indexedDB.open(name, 1);
     request.onupgradeneeded = () => {
       for (const [store, keyPath] of Object.entries(stores)) {
         request.result.createObjectStore(store, { keyPath });
       }
     };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      db.onversionchange = () => release(name, connection);
+      db.onclose = () => release(name, connection); // closed by the browser (storage cleared)
+      resolve(db);
+    };
+    request.onerror = () => {
+      release(name, connection);
+      reject(request.error);
+    };
   });
+  connections.set(name, connection);
+  return connection;
+}
+
+// Closes this page's connection to a database (when it is still the one named).
+function release(name, connection = connections.get(name)) {
+  if (!connection || connections.get(name) !== connection) return;
+  connections.delete(name);
+  connection.then((db) => db.close(), () => {});
+}
+
+export function database(name, stores) {
+  const run = async (store, mode, work) => {
+    const db = await connect(name, stores);
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(store, mode);
+      const request = work(tx.objectStore(store));
+      tx.oncomplete = () => resolve(request ? request.result : undefined);
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  };
   return async (store, mode, work) => {
-    const db = await open();
     try {
-      return await new Promise((resolve, reject) => {
-        const tx = db.transaction(store, mode);
-        const request = work(tx.objectStore(store));
-        tx.oncomplete = () => resolve(request ? request.result : undefined);
-        tx.onerror = tx.onabort = () => reject(tx.error);
-      });
-    } finally {
-      db.close();
+      return await run(store, mode, work);
+    } catch (error) {
+      // A connection closed under us (deleted, upgraded elsewhere): once more, on a new one.
+      if (error?.name !== "InvalidStateError") throw error;
+      release(name);
+      return run(store, mode, work);
     }
   };
 }
 
 export function dropDatabase(name) {
+  release(name);
   return new Promise((resolve) => {
     const request = indexedDB.deleteDatabase(name);
     request.onsuccess = request.onerror = request.onblocked = () => resolve();
