@@ -51,13 +51,18 @@ if ("serviceWorker" in navigator) {
 // A page that says itself what being offline means there ([data-explains-offline]: the
 // offline inbox, an activity's shell, the offline page, working notes, where nothing is kept)
 // is not told twice, nor told by the banner that what you save waits.
+// The page makes room for the banner while it shows (html.offline-shown, in CSS): a class,
+// not html:has(#offline-banner…), which the browser re-checked against the whole page at
+// every change of it (a backlog of tallies being sent spent half its time there).
 function showOffline() {
   const banner = document.getElementById("offline-banner");
   if (banner) banner.hidden = navigator.onLine || !!document.querySelector("[data-explains-offline]");
+  document.documentElement.classList.toggle("offline-shown", Boolean(banner && !banner.hidden));
 }
 window.addEventListener("online", showOffline);
 window.addEventListener("offline", showOffline);
 document.addEventListener("DOMContentLoaded", showOffline);
+document.addEventListener("htmx:after:settle", showOffline);
 
 // Offline, a link htmx cannot fetch becomes a page load that the service worker answers
 // with a shell (the inbox, an activity: sw.js); other pages, the journal above all, are
@@ -164,6 +169,7 @@ document.addEventListener("htmx:after:swap", (event) => {
 function trackDock() {
   const dock = document.querySelector(".composer-dock");
   const root = document.documentElement;
+  root.classList.toggle("with-dock", Boolean(dock));
   if (!dock || !("ResizeObserver" in window)) {
     root.style.removeProperty("--dock-height");
     return;
