@@ -36,6 +36,26 @@ export function messageOf(html) {
     .map((el) => el.textContent.trim().replace(/\s+/g, " ")).join(" ");
 }
 
+// Runs `work` at once if it last ran `gap` ms ago or longer, else once that much time has
+// passed; calls in between share that one run. For what a backlog being sent would
+// otherwise redraw after every item (the badge, the bubbles): each redraw lays out the
+// whole page, and the answers waited behind those frames (a 400-tally backlog took 52 s).
+export function paced(work, gap = 200) {
+  let last = -Infinity;
+  let planned = null;
+  return () => {
+    if (!planned) {
+      const wait = Math.max(0, last + gap - performance.now());
+      planned = new Promise((resolve) => setTimeout(resolve, wait)).then(() => {
+        planned = null;
+        last = performance.now();
+        return work();
+      });
+    }
+    return planned;
+  };
+}
+
 function backoff(attempts) {
   const base = Math.min(MAX_BACKOFF_MS, RETRY_MS * 2 ** Math.max(0, attempts - 1));
   return base / 2 + Math.random() * (base / 2);
@@ -61,22 +81,66 @@ export function createQueue(options) {
     const db = options.db();
     return db ? database(db, stores)(name, mode, work) : Promise.reject(new Error("nobody"));
   };
-  const stored = () => store(ITEMS, "readonly", (s) => s.getAll()).catch(() => []);
-  const all = async () => [...memory.values(), ...(await stored())];
+
+  // What the store holds, as this page last read and wrote it. Counting the queue (the
+  // badge, "2 waiting", which item is newest) reads this, not the disk: a backlog of
+  // hundreds being sent asked after every item, and each read was a transaction behind the
+  // sending's own. Another page's write (a tab of the app, a sign-out) says so on the
+  // channel and the next read goes to the disk again, as does a page shown again; sending
+  // itself always starts from the disk. Items read from the queue are changed only through
+  // put (sending does that).
+  let copy = null; // { db, items: Map uuid → item }
+  let writes = 0;
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel(`nara-queue-${options.name}`) : null;
+  const forgetCopy = () => { copy = null; writes += 1; };
+  if (channel) channel.onmessage = forgetCopy;
+  window.addEventListener("pageshow", (event) => { if (event.persisted) forgetCopy(); });
+
+  async function read() {
+    const db = options.db();
+    const before = writes;
+    const items = await store(ITEMS, "readonly", (s) => s.getAll()).catch(() => null);
+    if (!items) return [];
+    // Only if nothing was written meanwhile (the read may predate that write).
+    if (writes === before && options.db() === db) {
+      copy = { db, items: new Map(items.map((item) => [item.uuid, item])) };
+    }
+    return items;
+  }
+
+  const stored = (fresh = false) => (!fresh && copy && copy.db === options.db()
+    ? Promise.resolve([...copy.items.values()]) : read());
+  const all = async (fresh = false) => [...memory.values(), ...(await stored(fresh))];
   const get = async (uuid) => memory.get(uuid) ||
     store(ITEMS, "readonly", (s) => s.get(uuid)).catch(() => undefined);
 
+  // A write to the store: the copy follows it once it is on the disk (or is dropped if it
+  // failed), and the app's other pages are told.
+  async function write(work, follow) {
+    const db = options.db();
+    writes += 1;
+    try {
+      await store(ITEMS, "readwrite", work);
+      if (copy?.db === db) follow(copy.items);
+    } catch (error) {
+      copy = null;
+      throw error;
+    } finally {
+      channel?.postMessage("changed");
+    }
+  }
+
   async function put(item) {
     if (item.memoryOnly) memory.set(item.uuid, item);
-    else await store(ITEMS, "readwrite", (s) => s.put(item));
+    else await write((s) => s.put(item), (items) => items.set(item.uuid, structuredClone(item)));
   }
 
   async function remove(uuid) {
-    if (!memory.delete(uuid)) await store(ITEMS, "readwrite", (s) => s.delete(uuid));
+    if (!memory.delete(uuid)) await write((s) => s.delete(uuid), (items) => items.delete(uuid));
   }
 
-  async function mine(owner = currentUser(), status = "pending") {
-    return (await all()).filter((i) => owner && i.user === owner && (!status || i.status === status))
+  async function mine(owner = currentUser(), status = "pending", fresh = false) {
+    return (await all(fresh)).filter((i) => owner && i.user === owner && (!status || i.status === status))
       .sort((a, b) => a.created - b.created);
   }
 
@@ -121,7 +185,7 @@ export function createQueue(options) {
   async function flushNow(force) {
     if (!currentUser() || stopped || !navigator.onLine) return;
     let token = "";
-    for (const item of await mine()) {
+    for (const item of await mine(undefined, "pending", true)) {
       if (options.select && !options.select(item)) continue;
       if (!force && item.next > Date.now()) break; // strictly in order
       const body = await options.prepare(item);
@@ -197,17 +261,19 @@ export function createQueue(options) {
 
   registerRoom({
     async pending(user) {
-      if ((await mine(user)).length) await flush(true);
-      return (await mine(user)).length;
+      if ((await mine(user, "pending", true)).length) await flush(true);
+      return (await mine(user, "pending", true)).length;
     },
     warning: options.warning,
     async clear(user) {
       memory.clear();
       if (options.perPerson) {
+        forgetCopy();
         if (window.indexedDB && options.db()) await dropDatabase(options.db());
+        channel?.postMessage("changed");
         return;
       }
-      for (const item of await mine(user, null)) await remove(item.uuid);
+      for (const item of await mine(user, null, true)) await remove(item.uuid);
     },
     forget: async () => { memory.clear(); await options.forget?.(); },
   });

@@ -15,7 +15,7 @@
 // before it has loaded waits for it: it is never sent past the outbox.
 
 import { currentUser, ready as deviceReady, url } from "./device.js";
-import { createQueue, pageToken } from "./offline-queue.js";
+import { createQueue, pageToken, paced } from "./offline-queue.js";
 
 const DATA_CACHE = "nara-tally-data";
 const CATALOGUE_AT = "nara-catalogue-at";
@@ -54,30 +54,15 @@ export const queue = createQueue({
   },
   refused: async (item, html, kind) => Boolean(await (await threadHere())?.takeBack(item, html, kind)),
   rejected: async (item) => (await threadHere())?.showBubble(item),
-  changed: updateBadge,
+  changed: () => updateBadge(),
   warning: (count) => (badge()?.dataset.logoutWarning || "{count}").replace("{count}", count),
   forget: forgetShared,
 });
 export const last = (mode, work) => queue.store("last", mode, work);
 
-// Counting reads the whole outbox: while one count runs, further calls share one more run
-// after it (a backlog of hundreds being sent asks after every item; one read at a time).
-let badgeRun = null;
-let badgeAgain = false;
-
-export function updateBadge() {
-  if (badgeRun) {
-    badgeAgain = true;
-    return badgeRun;
-  }
-  badgeRun = (async () => {
-    do {
-      badgeAgain = false;
-      await countBadge();
-    } while (badgeAgain);
-  })().finally(() => { badgeRun = null; });
-  return badgeRun;
-}
+// The count after every change, at most five times a second: a backlog of hundreds being
+// sent changes it after every item.
+export const updateBadge = paced(countBadge);
 
 async function countBadge() {
   const el = badge();
@@ -175,7 +160,7 @@ async function dropExpired(user) {
   const days = Number(badge()?.dataset.backdateDays);
   if (!days) return; // a page without the badge (the login page) knows no limit
   const dropped = new Map();
-  for (const item of await queue.all()) {
+  for (const item of await queue.all(true)) {
     if ((item.when || item.created) >= Date.now() - days * DAY_MS || item.status !== "pending") continue;
     await queue.remove(item.uuid);
     dropped.set(item.user, (dropped.get(item.user) || 0) + 1);

@@ -4,7 +4,7 @@
 // catalogue. The queue, the badge and sending are tally-outbox.js's, on every page.
 
 import { currentUser } from "./device.js";
-import { fragment, messageOf, pageToken } from "./offline-queue.js";
+import { fragment, messageOf, pageToken, paced } from "./offline-queue.js";
 import { cachedCatalogue, last, queue, registerThread, updateBadge } from "./tally-outbox.js";
 
 const texts = () => document.getElementById("tally-texts")?.dataset || {};
@@ -43,11 +43,17 @@ function pendingBubble(item) {
   return li;
 }
 
-// Waiting bubbles in the order they were made, after the saved ones.
+// Waiting bubbles in the order they were made, after the saved ones. A new tally (the usual
+// case) goes last, found from the end at once: a backlog of hundreds is drawn without
+// walking it for each bubble.
 function insertPending(list, bubble, created) {
-  const later = [...list.querySelectorAll(":scope > li[data-uuid]")]
-    .find((li) => Number(li.dataset.created) > created);
-  list.insertBefore(bubble, later || null);
+  let later = null;
+  for (let li = list.lastElementChild; li; li = li.previousElementSibling) {
+    if (!li.matches("li[data-uuid]")) continue;
+    if (Number(li.dataset.created) <= created) break;
+    later = li;
+  }
+  list.insertBefore(bubble, later);
 }
 
 function showBubble(item, reveal = false) {
@@ -56,7 +62,7 @@ function showBubble(item, reveal = false) {
   const old = document.getElementById(`pending-${item.uuid}`);
   const bubble = pendingBubble(item);
   if (old) old.replaceWith(bubble); else insertPending(list, bubble, item.created);
-  tick();
+  tick(bubble);
   if (reveal) bubble.scrollIntoView({ block: "nearest" });
 }
 
@@ -65,45 +71,74 @@ function isVisible(el) {
   return box.bottom > 0 && box.top < innerHeight;
 }
 
-async function placeSaved(item, html) {
-  const content = fragment(html);
-  const bubble = content.querySelector("li.tally-bubble");
-  const again = content.querySelector("#same-again");
-  const today = content.querySelector("#tally-today")?.dataset.count;
-  const pending = document.getElementById(`pending-${item.uuid}`);
+// Saved answers are drawn together, at most five times a second, not one by one as they
+// come: a backlog being sent brings one every few milliseconds, each redraw lays out the
+// whole thread, and the next answers waited behind those frames. A single tap after a
+// pause is drawn at once.
+let arrived = [];
+const drawArrived = paced(() => {
+  const batch = arrived;
+  arrived = [];
+  return placeArrived(batch);
+});
+
+function placeSaved(item, html) {
+  arrived.push({ item, html });
+  return drawArrived();
+}
+
+async function placeArrived(batch) {
   const list = document.getElementById("bubbles");
-  const here = String(item.activity) === String(activityOnPage());
-  const shown = pending && isVisible(pending);
-  if (bubble && here && list) {
+  const activity = String(activityOnPage());
+  const rows = batch.map(({ item, html }) => {
+    const content = fragment(html);
+    return {
+      item, here: String(item.activity) === activity,
+      bubble: content.querySelector("li.tally-bubble"),
+      again: content.querySelector("#same-again"),
+      today: content.querySelector("#tally-today")?.dataset.count,
+      pending: document.getElementById(`pending-${item.uuid}`),
+    };
+  });
+  // Where the pending bubbles are, read before anything is changed (one layout).
+  for (const row of rows) row.shown = Boolean(row.pending && isVisible(row.pending));
+  let reveal = null;
+  for (const { item, here, bubble, pending, shown } of rows) {
+    if (!(bubble && here && list)) {
+      pending?.remove();
+      continue;
+    }
     if (bubble.id && document.getElementById(bubble.id)) pending?.remove();
     else if (pending) pending.replaceWith(bubble);
     else list.append(bubble);
     watchUndo(bubble);
-    if (shown) bubble.scrollIntoView({ block: "nearest" });
+    if (shown) reveal = bubble;
     // Ångra was tapped while the tally was on its way: it is undone now that it is saved
     // (through the bubble in the page: the answer's own one if it was already there).
     const placed = (bubble.id && document.getElementById(bubble.id)) || bubble;
     const undoForm = placed.querySelector("form.undo-form");
     if (undoWhenSaved.delete(item.uuid) && undoForm) undo(undoForm);
-  } else {
-    pending?.remove();
   }
-  if (!here) return;
+  if (reveal?.isConnected) reveal.scrollIntoView({ block: "nearest" });
+  const mineHere = rows.filter((row) => row.here);
+  if (!mineHere.length) return;
   // Only the newest combination becomes "same again": an older item confirmed late must
-  // not replace what was queued after it. (One read of the outbox for this and the count.)
-  const queued = (await queue.mine()).filter((i) => String(i.activity) === String(item.activity));
-  const newer = queued.some((i) => i.created > item.created);
+  // not replace what was queued after it (still waiting, or in this batch after it).
+  const queued = (await queue.mine()).filter((i) => String(i.activity) === activity);
+  const newest = Math.max(...queued.map((i) => i.created), ...mineHere.map((row) => row.item.created));
+  const chosen = mineHere.findLast((row) => row.again && row.item.created >= newest);
   const current = document.getElementById("same-again");
-  if (again && current && !newer) {
+  if (chosen && current) {
     const focused = current.contains(document.activeElement);
-    current.replaceWith(again);
-    if (focused) again.querySelector("button")?.focus({ preventScroll: true });
+    current.replaceWith(chosen.again);
+    if (focused) chosen.again.querySelector("button")?.focus({ preventScroll: true });
   }
-  if (today !== undefined) {
+  const latest = mineHere.findLast((row) => row.today !== undefined);
+  if (latest) {
     const status = savedStatus();
-    if (status) status.dataset.today = today;
+    if (status) status.dataset.today = latest.today;
     const waiting = queued.length;
-    announce(waiting ? "waiting" : "saved", waiting || today);
+    announce(waiting ? "waiting" : "saved", waiting || latest.today);
   }
 }
 
@@ -132,13 +167,16 @@ function countDown(element, deadline) {
   element.dataset.deadline = String(deadline);
 }
 
-function tick() {
+// Every second for the whole page; for one bubble when it is placed (a backlog being sent
+// places hundreds: each would otherwise touch every countdown on the page).
+function tick(scope = document) {
   const t = texts();
-  for (const element of document.querySelectorAll("[data-deadline]")) {
+  for (const element of scope.querySelectorAll("[data-deadline]")) {
     const left = Math.ceil((Number(element.dataset.deadline) - Date.now()) / 1000);
     if (left > 0) {
       const label = element.querySelector(".undo-left");
-      if (label) label.textContent = (t.seconds || "{n} s").replace("{n}", left);
+      const text = (t.seconds || "{n} s").replace("{n}", left);
+      if (label && label.textContent !== text) label.textContent = text;
       continue;
     }
     const bubble = element.closest("li");
@@ -147,7 +185,7 @@ function tick() {
     if (focused) focusBubble(bubble);
   }
 }
-setInterval(tick, 1000);
+setInterval(() => tick(), 1000);
 
 // The server says how long undo stays possible.
 function watchUndo(root) {
@@ -156,7 +194,7 @@ function watchUndo(root) {
       countDown(form, Date.now() + Math.max(0, Number(form.dataset.undoSeconds) || 0) * 1000);
     }
   }
-  tick();
+  tick(root);
 }
 
 function focusBubble(bubble) {
@@ -415,7 +453,7 @@ async function keep(form) {
   await queue.add(item);
   showBubble({ ...item, status: "pending" }, true); // once it is on the phone's disk
   await last("readwrite", (s) => s.put(combo));
-  await updateBadge();
+  updateBadge(); // not awaited: sending never waits for a redraw
   await queue.flush(true);
   if (await queue.get(uuid)) announce("waiting", await waitingHere());
 }
