@@ -82,7 +82,7 @@ wrk:
 
 # Each benchmark records its figures (bench/_report.py: record(module, rows)) in bench/.results/;
 # the last step writes them all, with the machine's versions, to bench/RESULTS.md.
-bench: install wrk
+bench: install wrk chromium
 	@rm -rf bench/.results; missed=""; for b in $$(ls bench/*.py | grep -v -e '/_' -e 'baseline_app.py' -e 'stats.py') bench/stats.py; do \
 		echo "== $$b"; $(BIN)/python $$b || missed="$$missed $$b"; done; \
 	$(BIN)/python bench/_report.py; \
